@@ -1,0 +1,36 @@
+# ledgerhound: `make demo` and `make test` work on a fresh clone (they create .venv themselves).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-test
+DEMO   := build/demo
+
+.PHONY: demo test lint bench accuracy clean install
+
+$(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard src/ledgerhound/*/*.c)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c "import ledgerhound" && touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+demo: $(STAMP)
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/ledgerhound --store $(DEMO)/store ingest blocks tests/data/bitcoin/block413567.raw
+	$(BIN)/ledgerhound --store $(DEMO)/store stats
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``ledgerhound`` command: a thin typer shell over the library API."""

@@ -1,0 +1,12 @@
+"""The command groups, in ``--help`` order. Each entry is a ``register(app)`` function."""
+
+from __future__ import annotations
+
+from ledgerhound.cli import ingest, osint, query, simulate
+
+REGISTRY = [
+    ingest.register,
+    query.register,
+    simulate.register,
+    osint.register,
+]

@@ -1,0 +1,7 @@
+"""Placeholder: filled in by the owning workstream before release."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None

@@ -1,0 +1,1 @@
+"""The chain store: Parquet tables (schemas declared as data) with DuckDB views over them."""
