@@ -1,0 +1,1 @@
+"""Entities: co-spend clustering, CoinJoin detection and change annotations."""
