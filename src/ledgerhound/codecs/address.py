@@ -42,7 +42,9 @@ def get_network(name: str) -> Network:
         return NETWORKS[name]
     except KeyError:
         known = ", ".join(NETWORKS)
-        raise InvalidAddressError(f"unknown network {name!r} (known: {known})") from None
+        raise InvalidAddressError(
+            f"unknown network {name!r} (known: {known})", reason="network"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -72,21 +74,53 @@ def script_to_address(
     return ScriptAddress(None, False)
 
 
+MAX_ADDRESS_LENGTH = 90  # BIP173's limit; Base58 addresses are at most 35 characters
+_HRPS = {n.hrp for n in NETWORKS.values()}
+
+
 def address_to_script(address: str, network: Network = MAINNET) -> bytes:
-    """The output script an address pays to; raises :class:`InvalidAddressError` naming the fault."""
+    """The output script an address pays to; raises :class:`InvalidAddressError` naming the fault.
+
+    ``details["reason"]`` is one of: length, character, mixed-case, separator, hrp, checksum,
+    version, program, network (see ``docs/methods/addresses.md``).
+    """
     if not address:
         raise InvalidAddressError("empty address", reason="length")
-    lowered = address.lower()
-    if lowered.startswith(network.hrp + "1"):
-        version, program = bech32.decode_segwit(network.hrp, address)
-        op = 0 if version == 0 else 0x50 + version
-        return bytes([op, len(program)]) + program
-    if "1" in lowered and lowered.split("1", 1)[0] in {n.hrp for n in NETWORKS.values()}:
-        hrp = lowered.rsplit("1", 1)[0]
+    if len(address) > MAX_ADDRESS_LENGTH:
         raise InvalidAddressError(
-            f"address is for hrp {hrp!r} but the network is {network.name} ({network.hrp!r})",
-            reason="network",
+            f"address too long ({len(address)} > {MAX_ADDRESS_LENGTH} characters)", reason="length"
         )
+    sep = address.rfind("1")
+    hrp = address[:sep].lower() if sep > 0 else None
+    if hrp in _HRPS:
+        version, program = bech32.decode_segwit(hrp, address)  # format faults come first
+        if hrp != network.hrp:
+            raise InvalidAddressError(
+                f"{_networks_named(hrp=hrp)} address (hrp {hrp!r}) used on {network.name}",
+                reason="network",
+            )
+        return bytes([0 if version == 0 else 0x50 + version, len(program)]) + program
+    if hrp is not None and _is_bech32(address):
+        raise InvalidAddressError(
+            f"unknown bech32 human-readable part {hrp!r} (expected {network.hrp!r})", reason="hrp"
+        )
+    return _base58_script(address, network)
+
+
+def _is_bech32(address: str) -> bool:
+    try:
+        bech32.bech32_decode(address)
+    except InvalidAddressError:
+        return False
+    return True
+
+
+def _networks_named(hrp: str | None = None, version: int | None = None) -> str:
+    names = [n.name for n in NETWORKS.values() if n.hrp == hrp or version in (n.p2pkh, n.p2sh)]
+    return "/".join(names)
+
+
+def _base58_script(address: str, network: Network) -> bytes:
     payload = base58.b58check_decode(address)
     if len(payload) != 21:
         raise InvalidAddressError(
@@ -97,8 +131,13 @@ def address_to_script(address: str, network: Network = MAINNET) -> bytes:
         return bytes([0x76, 0xA9, 20]) + body + bytes([0x88, 0xAC])
     if version == network.p2sh:
         return bytes([0xA9, 20]) + body + bytes([0x87])
+    if others := _networks_named(version=version):
+        raise InvalidAddressError(
+            f"{others} address (version byte 0x{version:02x}) used on {network.name}",
+            reason="network",
+        )
     raise InvalidAddressError(
-        f"address version byte 0x{version:02x} is not a {network.name} address", reason="network"
+        f"unknown Base58 address version byte 0x{version:02x}", reason="version"
     )
 
 

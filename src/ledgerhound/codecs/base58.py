@@ -40,7 +40,7 @@ def b58check_encode(payload: bytes) -> str:
 def b58check_decode(text: str) -> bytes:
     """Decode Base58Check and verify the 4-byte checksum; return the payload."""
     raw = b58decode(text)
-    if len(raw) < 5:
+    if len(raw) < 4:  # an empty payload is valid (Core: DecodeBase58Check)
         raise InvalidAddressError("Base58Check string too short", reason="length")
     payload, checksum = raw[:-4], raw[-4:]
     if hash256(payload)[:4] != checksum:

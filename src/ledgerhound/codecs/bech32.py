@@ -1,7 +1,8 @@
 """Bech32 (BIP173) and Bech32m (BIP350), and SegWit address programs.
 
 Follows the BIP350 reference ``segwit_addr.py`` logic; errors name the part that is wrong
-(``reason``: character, mixed-case, length, checksum, hrp, version, program).
+(``reason``: character, mixed-case, separator, hrp, length, checksum, version, program, network;
+see ``docs/methods/addresses.md``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def _hrp_expand(hrp: str) -> list[int]:
 
 
 def bech32_encode(hrp: str, data: list[int], spec: Encoding) -> str:
+    """Append the checksum for ``spec``; ``hrp`` is used as given (callers pass lower case)."""
+    if not hrp or any(ord(c) < 33 or ord(c) > 126 for c in hrp):
+        raise InvalidAddressError(f"invalid bech32 human-readable part {hrp!r}", reason="hrp")
+    if any(not 0 <= d < 32 for d in data):
+        raise InvalidAddressError("bech32 data values must be 5-bit (0..31)", reason="program")
     values = _hrp_expand(hrp) + data
     polymod = _polymod(values + [0] * 6) ^ spec.value
     checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
@@ -51,11 +57,15 @@ def bech32_decode(text: str) -> tuple[str, list[int], Encoding]:
                 f"invalid character {ch!r} at position {pos}", reason="character"
             )
     if text.lower() != text and text.upper() != text:
-        raise InvalidAddressError("mixed upper and lower case in bech32 string", reason="mixed-case")
+        raise InvalidAddressError(
+            "mixed upper and lower case in bech32 string", reason="mixed-case"
+        )
     text = text.lower()
     sep = text.rfind("1")
-    if sep < 1:
-        raise InvalidAddressError("bech32 string has no human-readable part", reason="hrp")
+    if sep < 0:
+        raise InvalidAddressError("bech32 string has no '1' separator", reason="separator")
+    if sep == 0:
+        raise InvalidAddressError("bech32 string has an empty human-readable part", reason="hrp")
     if sep + 7 > len(text):
         raise InvalidAddressError("bech32 checksum too short", reason="length")
     if len(text) > 90:
@@ -76,13 +86,15 @@ def bech32_decode(text: str) -> tuple[str, list[int], Encoding]:
 
 
 def convertbits(data: bytes | list[int], frombits: int, tobits: int, pad: bool) -> list[int]:
+    """Regroup ``frombits``-bit values into ``tobits``-bit values (BIP173 reference)."""
     acc = bits = 0
     ret = []
     maxv = (1 << tobits) - 1
+    max_acc = (1 << (frombits + tobits - 1)) - 1
     for value in data:
         if value < 0 or value >> frombits:
             raise InvalidAddressError("invalid data value in bech32 payload", reason="program")
-        acc = (acc << frombits) | value
+        acc = ((acc << frombits) | value) & max_acc
         bits += frombits
         while bits >= tobits:
             bits -= tobits
@@ -100,7 +112,7 @@ def decode_segwit(hrp: str, addr: str) -> tuple[int, bytes]:
     got_hrp, data, spec = bech32_decode(addr)
     if got_hrp != hrp:
         raise InvalidAddressError(
-            f"address is for hrp {got_hrp!r}, expected {hrp!r}", reason="network"
+            f"address has human-readable part {got_hrp!r}, expected {hrp!r}", reason="hrp"
         )
     if not data:
         raise InvalidAddressError("segwit address has no witness version", reason="version")
@@ -126,6 +138,9 @@ def decode_segwit(hrp: str, addr: str) -> tuple[int, bytes]:
 
 
 def encode_segwit(hrp: str, version: int, program: bytes) -> str:
+    """The SegWit address of ``(version, program)``: Bech32 for v0, Bech32m for v1..v16."""
+    if not 0 <= version <= 16:
+        raise InvalidAddressError(f"invalid witness version {version}", reason="version")
     spec = Encoding.BECH32 if version == 0 else Encoding.BECH32M
     addr = bech32_encode(hrp, [version] + convertbits(program, 8, 5, True), spec)
     decode_segwit(hrp, addr)  # validates version/program length

@@ -35,10 +35,20 @@ class BlockHeader:
 
     @classmethod
     def parse(cls, data: bytes | memoryview) -> BlockHeader:
-        if len(data) < HEADER_SIZE:
-            raise CodecError(f"truncated block header: {len(data)} of 80 bytes", offset=0)
-        d = bytes(data[:HEADER_SIZE])
-        return cls(
+        """Exactly 80 bytes; use :meth:`read_from` to read a header at the start of a block."""
+        header, end = cls.read_from(data, 0)
+        if end != len(data):
+            raise CodecError(f"{len(data) - end} trailing bytes after block header", offset=end)
+        return header
+
+    @classmethod
+    def read_from(cls, buf: bytes | memoryview, pos: int) -> tuple[BlockHeader, int]:
+        end = pos + HEADER_SIZE
+        if end > len(buf):
+            got = max(len(buf) - pos, 0)
+            raise CodecError(f"truncated block header: {got} of 80 bytes", offset=pos)
+        d = bytes(buf[pos:end])
+        header = cls(
             int.from_bytes(d[0:4], "little", signed=True),
             d[4:36],
             d[36:68],
@@ -46,6 +56,7 @@ class BlockHeader:
             int.from_bytes(d[72:76], "little"),
             int.from_bytes(d[76:80], "little"),
         )
+        return header, end
 
     @property
     def hash(self) -> str:
@@ -63,8 +74,8 @@ class Block:
 
     @classmethod
     def parse(cls, data: bytes | memoryview) -> Block:
-        header = BlockHeader.parse(data)
-        n, pos = compact.decode(data, HEADER_SIZE)
+        header, pos = BlockHeader.read_from(data, 0)
+        n, pos = compact.decode(data, pos)
         txs = []
         for _ in range(n):
             tx, pos = Tx.read_from(data, pos)
@@ -103,7 +114,10 @@ def bip34_height(coinbase_script_sig: bytes) -> int | None:
         return None
     op = coinbase_script_sig[0]
     if 1 <= op <= 8 and len(coinbase_script_sig) > op:
-        return int.from_bytes(coinbase_script_sig[1 : 1 + op], "little")
+        number = coinbase_script_sig[1 : 1 + op]
+        if number[-1] & 0x80:  # a CScriptNum with the sign bit set is negative: no height
+            return None
+        return int.from_bytes(number, "little")
     if 0x51 <= op <= 0x60:  # OP_1..OP_16 (heights 1..16 on regtest-like chains)
         return op - 0x50
     return None

@@ -1,7 +1,8 @@
 """Output-script classification with Bitcoin Core's type names (``solver.cpp``), and pushes.
 
-Order of the checks follows Core's ``Solver``: P2SH, witness programs (with the P2A anchor),
-OP_RETURN followed by pushes only, P2PK, P2PKH, bare multisig, otherwise nonstandard.
+Order of the checks follows current Core's ``Solver`` (P2A anchor; multisig key counts up to 20):
+P2SH, witness programs, OP_RETURN followed by pushes only, P2PK, P2PKH, bare multisig, otherwise
+nonstandard.
 """
 
 from __future__ import annotations
@@ -80,18 +81,28 @@ def _valid_pubkey_size(data: bytes) -> bool:
     return False
 
 
+MAX_PUBKEYS_PER_MULTISIG = 20
+
+
+def _script_number(op: int, data: bytes | None) -> int | None:
+    """Core's ``GetScriptNumber`` for key counts: OP_1..OP_16 or a minimal push of 17..20."""
+    if OP_1 <= op <= OP_16:
+        return op - OP_1 + 1
+    if op == 1 and data is not None and 17 <= data[0] <= MAX_PUBKEYS_PER_MULTISIG:
+        return data[0]  # any other push of a number <= 20 is non-minimal, which Core refuses
+    return None
+
+
 def _is_multisig(script: bytes) -> bool:
+    """Core's ``MatchMultisig``: ``m <pubkey>... n OP_CHECKMULTISIG`` with 1 <= m <= n <= 20."""
     ops = iter_pushes(script)
     if not ops or len(ops) < 4 or ops[-1][0] != OP_CHECKMULTISIG:
         return False
-    m_op, n_op = ops[0][0], ops[-2][0]
-    if not (OP_1 <= m_op <= OP_16 and OP_1 <= n_op <= OP_16):
+    m, n = _script_number(*ops[0]), _script_number(*ops[-2])
+    if m is None or n is None or not 1 <= m <= n:
         return False
     keys = ops[1:-2]
-    m, n = m_op - OP_1 + 1, n_op - OP_1 + 1
-    if len(keys) != n or m > n:
-        return False
-    return all(d is not None and _valid_pubkey_size(d) for _, d in keys)
+    return len(keys) == n and all(d is not None and _valid_pubkey_size(d) for _, d in keys)
 
 
 def classify(script: bytes) -> str:

@@ -66,6 +66,10 @@ class Tx:
         return any(i.witness for i in self.inputs)
 
     def serialize(self, include_witness: bool = True) -> bytes:
+        """Core's serialization (BIP144 when any input has a witness and ``include_witness``).
+
+        As in Core, a tx with no inputs but some outputs has no unambiguous legacy form.
+        """
         witness = include_witness and self.has_witness
         parts = [(self.version & 0xFFFFFFFF).to_bytes(4, "little")]
         if witness:
@@ -73,10 +77,18 @@ class Tx:
         parts.append(compact.encode(len(self.inputs)))
         for i in self.inputs:
             parts += [i.prev_txid, i.prev_vout.to_bytes(4, "little")]
-            parts += [compact.encode(len(i.script_sig)), i.script_sig, i.sequence.to_bytes(4, "little")]
+            parts += [
+                compact.encode(len(i.script_sig)),
+                i.script_sig,
+                i.sequence.to_bytes(4, "little"),
+            ]
         parts.append(compact.encode(len(self.outputs)))
         for o in self.outputs:
-            parts += [o.value.to_bytes(8, "little", signed=True), compact.encode(len(o.script)), o.script]
+            parts += [
+                o.value.to_bytes(8, "little", signed=True),
+                compact.encode(len(o.script)),
+                o.script,
+            ]
         if witness:
             for i in self.inputs:
                 parts.append(compact.encode(len(i.witness)))
@@ -95,15 +107,17 @@ class Tx:
     def read_from(cls, buf: bytes | memoryview, pos: int) -> tuple[Tx, int]:
         start = pos
         raw_version, pos = _take(buf, pos, 4, "tx version")
-        n_in, pos = compact.decode(buf, pos)
+        ins_raw, pos = _read_inputs(buf, pos)
         flags = 0
-        if n_in == 0:
+        outs: list[TxOut] = []
+        if ins_raw:
+            outs, pos = _read_outputs(buf, pos)
+        else:  # an empty vin is the BIP144 marker; with flag 0 it was an empty vout (Core)
             flag_byte, pos = _take(buf, pos, 1, "segwit flag")
             flags = flag_byte[0]
             if flags:
-                n_in, pos = compact.decode(buf, pos)
-        ins_raw, pos = _read_inputs(buf, pos, n_in)
-        outs, pos = _read_outputs(buf, pos)
+                ins_raw, pos = _read_inputs(buf, pos)
+                outs, pos = _read_outputs(buf, pos)
         witnesses: list[tuple[bytes, ...]] = [()] * len(ins_raw)
         if flags & 1:
             flags ^= 1
@@ -113,7 +127,9 @@ class Tx:
         if flags:
             raise CodecError(f"unknown transaction optional data flag {flags}", offset=start + 4)
         raw_lock, pos = _take(buf, pos, 4, "locktime")
-        inputs = tuple(TxIn(*fields, witness=w) for fields, w in zip(ins_raw, witnesses))
+        inputs = tuple(
+            TxIn(*fields, witness=w) for fields, w in zip(ins_raw, witnesses, strict=True)
+        )
         tx = cls(
             int.from_bytes(raw_version, "little", signed=True),
             inputs,
@@ -154,14 +170,17 @@ class Tx:
         return len(self.inputs) == 1 and self.inputs[0].is_coinbase
 
 
-def _read_inputs(buf: bytes | memoryview, pos: int, n: int) -> tuple[list[tuple], int]:
+def _read_inputs(buf: bytes | memoryview, pos: int) -> tuple[list[tuple], int]:
+    n, pos = compact.decode(buf, pos)
     out = []
     for _ in range(n):
         prev, pos = _take(buf, pos, 32, "input prevout txid")
         vout, pos = _take(buf, pos, 4, "input prevout index")
         script_sig, pos = _var_bytes(buf, pos, "scriptSig")
         seq, pos = _take(buf, pos, 4, "input sequence")
-        out.append((prev, int.from_bytes(vout, "little"), script_sig, int.from_bytes(seq, "little")))
+        out.append(
+            (prev, int.from_bytes(vout, "little"), script_sig, int.from_bytes(seq, "little"))
+        )
     return out, pos
 
 

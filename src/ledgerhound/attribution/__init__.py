@@ -1,0 +1,1 @@
+"""Attribution: tags from GraphSense TagPacks, OFAC SDN lists and plain address lists."""
