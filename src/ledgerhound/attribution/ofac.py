@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledgerhound.attribution.tag import Tag, check_address
+from ledgerhound.attribution.tag import Tag, check_address, normalize_address
 from ledgerhound.errors import InvalidInputError
 
 FEATURE_PREFIX = "Digital Currency Address - "
@@ -128,7 +128,7 @@ def sdn_tags(path: Path) -> tuple[list[Tag], list[str]]:
     tags, problems = [], []
     for entry in parse_sdn_xml(path):
         currency = CURRENCY.get(entry.code, entry.code)
-        address = entry.address.lower() if _is_evm(entry.address) else entry.address
+        address = normalize_address(entry.address)
         valid, reason = check_address(currency, address)
         if valid is False:
             problems.append(f"{path}: invalid {entry.code} address {entry.address!r}: {reason}")
@@ -145,7 +145,3 @@ def sdn_tags(path: Path) -> tuple[list[Tag], list[str]]:
             )
         )  # fmt: skip
     return tags, problems
-
-
-def _is_evm(address: str) -> bool:
-    return address.startswith("0x") and len(address) == 42

@@ -56,6 +56,14 @@ class Tag:
 BITCOIN_CODES = frozenset({"BTC", "XBT"})
 
 
+def normalize_address(address: str) -> str:
+    """Canonical form for matching: EVM hex addresses are compared lowercased (EIP-55 is case)."""
+    address = address.strip()
+    if address[:2].lower() == "0x" and len(address) == 42:
+        return address.lower()
+    return address
+
+
 def check_address(currency: str, address: str) -> tuple[bool | None, str | None]:
     """``(valid, reason)``; ``valid`` is None for currencies without a validator here."""
     if currency.upper() in BITCOIN_CODES:

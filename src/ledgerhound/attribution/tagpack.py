@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ledgerhound.attribution.tag import Tag, check_address
+from ledgerhound.attribution.tag import Tag, check_address, normalize_address
 from ledgerhound.attribution.taxonomy import CONCEPTS, CONFIDENCE_LEVELS
 from ledgerhound.errors import InvalidInputError
 
@@ -101,7 +101,7 @@ def _read_tag(path: Path, header: dict, item: Any, result: TagPackResult) -> Tag
         raise _fail(path, line, f"unknown confidence {confidence!r}")
     concepts = _concepts(path, line, merged)
     currency = str(merged["currency"]).strip().upper()
-    address = str(merged["address"]).strip()
+    address = normalize_address(str(merged["address"]))
     valid, reason = check_address(currency, address)
     if valid is False:
         result.problems.append(f"{path}:{line}: invalid {currency} address {address}: {reason}")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ledgerhound.cli import ingest, osint, query, simulate
+from ledgerhound.cli import ingest, osint, query, simulate, tags
 
 REGISTRY = [
     ingest.register,
     query.register,
+    tags.register,
     simulate.register,
     osint.register,
 ]
