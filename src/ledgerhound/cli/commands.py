@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ledgerhound.cli import ingest, osint, query, simulate, tags
+from ledgerhound.cli import cluster, ingest, osint, query, simulate, tags
 
 REGISTRY = [
     ingest.register,
     query.register,
+    cluster.register,
     tags.register,
     simulate.register,
     osint.register,

@@ -127,12 +127,12 @@ def wasabi2(tx: TxShape, mainnet: bool = True) -> CoinJoinVerdict | None:
 
 
 def joinmarket(tx: TxShape, mainnet: bool = True) -> CoinJoinVerdict | None:
-    """One equal group of n >= 2, n or n-1 change outputs, bounded input cost (Dumplings)."""
+    """Most frequent value n >= 2 times, n or n-1 other outputs, no input beyond a share + fee."""
     if not _active(tx, "joinmarket", mainnet):
         return None
     groups = _equal_groups(tx.output_values)
-    if len(groups) != 1:
-        return None
+    if not groups or (len(groups) > 1 and groups[1][1] == groups[0][1]):
+        return None  # the denomination must be the one most frequent value
     value, count = groups[0]
     others = [v for v in tx.output_values if v != value]
     if len(others) not in (count, count - 1) or count < 2:
@@ -142,7 +142,10 @@ def joinmarket(tx: TxShape, mainnet: bool = True) -> CoinJoinVerdict | None:
     known_inputs = [v for v in tx.input_values if v is not None]
     if len(known_inputs) != tx.n_in:
         return None  # the cost bound needs every input value
-    if max(known_inputs) > value + max(others, default=0) - BTC // 10_000:
+    # No single participant can fund more than one denomination plus the largest change plus
+    # the whole fee: a larger input means the equal outputs are not independent participants'.
+    fee = sum(known_inputs) - sum(tx.output_values)
+    if max(known_inputs) > value + max(others, default=0) + max(fee, 0):
         return None
     return CoinJoinVerdict(
         "joinmarket", 20 if count == 2 else 49, "one equal-output group with matching change",
