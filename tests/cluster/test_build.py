@@ -99,3 +99,30 @@ def test_cli_build_and_show(scenario, tmp_path):
     missing = run_cli("cluster", "show", "999999999", store=store)
     assert missing.exit_code == 3
     assert missing.stderr == "ledgerhound: error: no cluster with id 999999999\n"
+
+
+def test_address_tx_and_export_gain_cluster_tags_and_coinjoin(scenario, tmp_path):
+    store = tmp_path / "store"
+    run_cli("ingest", "blocks", scenario / "blocks", store=store)
+    run_cli("cluster", "build", store=store)
+    assert (
+        run_cli("tags", "import", scenario / "intel" / "tagpack.yaml", store=store).exit_code == 0
+    )
+    listed = run_cli("tags", "list", "--json", store=store).json["tags"]
+    assert listed and all(t["valid"] for t in listed)  # checked against the store's regtest
+    tagged = listed[0]["address"]
+    info = run_cli("address", tagged, "--json", store=store)
+    assert info.exit_code == 0, info.stderr
+    assert info.json["cluster"]["size"] >= 1
+    assert any(t["via"] == "address" and t["address"] == tagged for t in info.json["tags"])
+    coinjoin_txid = _truth(scenario, "coinjoins.csv")[0]["txid"]
+    tx = run_cli("tx", coinjoin_txid, "--json", store=store).json
+    expected = _truth(scenario, "coinjoins.csv")[0]["protocol"]
+    assert tx["coinjoin"]["protocol"] == expected
+    out = tmp_path / "addresses.csv"
+    assert run_cli("export", "addresses", "--out", out, store=store).exit_code == 0
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(r["cluster_id"] != "" for r in rows)
+    labels = _labels(Store(store))
+    assert all(int(r["cluster_id"]) == labels[r["address"]] for r in rows)

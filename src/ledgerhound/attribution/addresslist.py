@@ -17,6 +17,7 @@ def read_address_list(
     source: str,
     confidence: str = "unknown",
     currency: str = "BTC",
+    network: str = "mainnet",
 ) -> tuple[list[Tag], list[str]]:
     """Tags for every address in ``path``; invalid addresses are kept, flagged and reported."""
     if category not in CONCEPTS:
@@ -33,7 +34,7 @@ def read_address_list(
         text = normalize_address(raw.split("#", 1)[0])
         if not text:
             continue
-        valid, reason = check_address(currency, text)
+        valid, reason = check_address(currency, text, network)
         if valid is False:
             problems.append(f"{path}:{number}: invalid {currency} address {text}: {reason}")
         tags.append(

@@ -46,17 +46,17 @@ def detect_format(path: Path) -> str:
 
 def read_tags(
     path: Path, fmt: str = "auto", fields: ListFields | None = None,
-    default_confidence: str = "unknown",
+    default_confidence: str = "unknown", network: str = "mainnet",
 ) -> tuple[list[Tag], list[str]]:  # fmt: skip
     """Tags and non-fatal problems from one file; malformed files raise InvalidInputError."""
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such file", file=str(path))
     kind = detect_format(path) if fmt == "auto" else fmt
     if kind == "tagpack":
-        result = read_tagpack(path, default_confidence=default_confidence)
+        result = read_tagpack(path, default_confidence, network)
         return result.tags, result.problems
     if kind == "ofac":
-        return sdn_tags(path)
+        return sdn_tags(path, network)
     f = fields or ListFields()
     missing = [n for n in ("label", "category", "source") if getattr(f, n) is None]
     if missing:
@@ -64,7 +64,7 @@ def read_tags(
         raise InvalidInputError(f"{path}: a plain address list needs {flags}", file=str(path))
     return read_address_list(
         path, label=f.label, category=f.category, source=f.source,
-        confidence=f.confidence, currency=f.currency,
+        confidence=f.confidence, currency=f.currency, network=network,
     )  # fmt: skip
 
 
@@ -72,11 +72,15 @@ def import_files(
     store: Path, paths: list[Path], fmt: str = "auto", fields: ListFields | None = None,
     default_confidence: str = "unknown",
 ) -> ImportReport:  # fmt: skip
-    """Read every file first (all-or-nothing), then replace their tags in the store at once."""
+    """Read every file first (all-or-nothing), then replace their tags in the store at once.
+
+    Bitcoin addresses are checked against the store's network (mainnet before any ingest).
+    """
     report = ImportReport()
+    network = store_network(store)
     tags: list[Tag] = []
     for path in paths:
-        got, problems = read_tags(path, fmt, fields, default_confidence)
+        got, problems = read_tags(path, fmt, fields, default_confidence, network)
         tags.extend(got)
         report.problems.extend(problems)
         report.files.append(str(path))
@@ -85,3 +89,13 @@ def import_files(
     report.total = saved["total"]
     report.invalid = sum(1 for t in tags if t.valid is False)
     return report
+
+
+def store_network(store: Path) -> str:
+    """The network of the chain store at ``store`` (its manifest), or mainnet if there is none."""
+    import json
+
+    manifest = store / "manifest.json"
+    if manifest.exists():
+        return json.loads(manifest.read_text()).get("network") or "mainnet"
+    return "mainnet"

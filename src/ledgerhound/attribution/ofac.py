@@ -123,13 +123,13 @@ def _advanced(root: ET.Element) -> list[SanctionedAddress]:
     return found
 
 
-def sdn_tags(path: Path) -> tuple[list[Tag], list[str]]:
+def sdn_tags(path: Path, network: str = "mainnet") -> tuple[list[Tag], list[str]]:
     """SDN addresses as tags (category ``sanction``, confidence ``authority_data``) + problems."""
     tags, problems = [], []
     for entry in parse_sdn_xml(path):
         currency = CURRENCY.get(entry.code, entry.code)
         address = normalize_address(entry.address)
-        valid, reason = check_address(currency, address)
+        valid, reason = check_address(currency, address, network)
         if valid is False:
             problems.append(f"{path}: invalid {entry.code} address {entry.address!r}: {reason}")
         label = f"OFAC SDN: {entry.name}" if entry.name else "OFAC SDN"

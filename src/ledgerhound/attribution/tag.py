@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ledgerhound.attribution.taxonomy import CONFIDENCE_LEVELS
-from ledgerhound.codecs.address import MAINNET, address_to_script
+from ledgerhound.codecs.address import address_to_script, get_network
 from ledgerhound.errors import InvalidAddressError
 
 
@@ -64,11 +64,13 @@ def normalize_address(address: str) -> str:
     return address
 
 
-def check_address(currency: str, address: str) -> tuple[bool | None, str | None]:
-    """``(valid, reason)``; ``valid`` is None for currencies without a validator here."""
+def check_address(
+    currency: str, address: str, network: str = "mainnet"
+) -> tuple[bool | None, str | None]:
+    """``(valid, reason)`` on ``network``; ``valid`` is None for currencies we cannot check."""
     if currency.upper() in BITCOIN_CODES:
         try:
-            address_to_script(address, MAINNET)
+            address_to_script(address, get_network(network))
         except InvalidAddressError as exc:
             return False, exc.message
         return True, None

@@ -47,7 +47,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_tagpack(path: Path, default_confidence: str = "unknown") -> TagPackResult:
+def read_tagpack(
+    path: Path, default_confidence: str = "unknown", network: str = "mainnet"
+) -> TagPackResult:
     """Read one TagPack; raise InvalidInputError ``file:line: ...`` on a malformed pack."""
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
@@ -70,7 +72,7 @@ def read_tagpack(path: Path, default_confidence: str = "unknown") -> TagPackResu
         result.problems.append(f"{path}: confidence missing; defaulted to {default_confidence!r}")
         header["confidence"] = default_confidence
     for item in doc["tags"]:
-        tag = _read_tag(path, header, item, result)
+        tag = _read_tag(path, header, item, result, network)
         if tag is not None:
             result.tags.append(tag)
     return result
@@ -80,7 +82,9 @@ def _fail(path: Path, line: int, message: str) -> InvalidInputError:
     return InvalidInputError(f"{path}:{line}: {message}", file=str(path), line=line)
 
 
-def _read_tag(path: Path, header: dict, item: Any, result: TagPackResult) -> Tag | None:
+def _read_tag(
+    path: Path, header: dict, item: Any, result: TagPackResult, network: str
+) -> Tag | None:
     if not isinstance(item, dict):
         raise _fail(path, 0, f"tag must be a mapping, got {type(item).__name__}")
     line = item.get("__line__", 0)
@@ -102,7 +106,7 @@ def _read_tag(path: Path, header: dict, item: Any, result: TagPackResult) -> Tag
     concepts = _concepts(path, line, merged)
     currency = str(merged["currency"]).strip().upper()
     address = normalize_address(str(merged["address"]))
-    valid, reason = check_address(currency, address)
+    valid, reason = check_address(currency, address, network)
     if valid is False:
         result.problems.append(f"{path}:{line}: invalid {currency} address {address}: {reason}")
     return Tag(

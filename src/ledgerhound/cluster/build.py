@@ -56,7 +56,7 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
     con = store.connect()
     n_addresses = con.execute("SELECT count(*) FROM addresses").fetchone()[0]
     old = load_meta(store.root)
-    reason = _incremental_blocker(con, old, params, full)
+    reason = _incremental_blocker(con, old, params, full, manifest.addresses_epoch)
     root = cluster_dir(store.root)
     if reason is None:
         uf = UnionFind(np.load(root / "parent.npy"), np.load(root / "size.npy"))
@@ -92,6 +92,7 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
         "mode": "incremental" if reason is None else f"full ({reason})",
         "last_position": list(last),
         "addresses": int(n_addresses),
+        "addresses_epoch": manifest.addresses_epoch,
         "history": _history(con, last[0]),
         "edges_added": int(n_edges),
         "clusters": int(len(np.unique(labels))) if len(labels) else 0,
@@ -102,7 +103,9 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
     return meta
 
 
-def _incremental_blocker(con, old: dict | None, params: ClusterParams, full: bool) -> str | None:
+def _incremental_blocker(
+    con, old: dict | None, params: ClusterParams, full: bool, epoch: int
+) -> str | None:
     """Why the previous clustering cannot be extended (None: it can)."""
     if full:
         return "requested"
@@ -110,6 +113,8 @@ def _incremental_blocker(con, old: dict | None, params: ClusterParams, full: boo
         return "no previous build"
     if old["parameters"] != asdict(params):
         return "parameters changed"
+    if old.get("addresses_epoch") != epoch:
+        return "the store renumbered its address ids"
     if _history(con, old["last_position"][0]) != old["history"]:
         return "blocks added or inputs resolved at or below the last clustered height"
     return None

@@ -21,6 +21,12 @@ class TxShape:
     output_values: tuple[int, ...]
     output_addresses: tuple[str | None, ...]
     output_types: tuple[str, ...]
+    # Optional extras (defaults = unknown) used by the change heuristics (cluster/change.py).
+    tx_index: int | None = None  # position in its block, to order txs within one height
+    version: int | None = None  # nVersion
+    locktime: int | None = None  # nLockTime
+    input_types: tuple[str | None, ...] | None = None  # resolved prevout script types
+    input_prevouts: tuple[tuple[str, int] | None, ...] | None = None  # (txid, vout) spent
 
     @property
     def n_in(self) -> int:
