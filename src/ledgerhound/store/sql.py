@@ -1,0 +1,87 @@
+"""DuckDB plumbing shared by ingest, queries and export: bounded connections and table views.
+
+Every connection gets a ``memory_limit`` and a ``temp_directory`` so joins and sorts over a large
+store spill to disk instead of growing without bound.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ledgerhound.store.schema import arrow_schema
+
+MEMORY_LIMIT = "1GB"
+THREADS = 2
+COMPRESSION = "zstd"
+FETCH_ROWS = 65_536
+
+
+def connect(
+    temp_dir: Path | None = None, memory_limit: str = MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
+    """An in-process DuckDB connection with bounded memory and a spill directory."""
+    con = duckdb.connect(":memory:")
+    spill = temp_dir or Path(tempfile.gettempdir()) / "ledgerhound-duckdb"
+    run(con, f"SET memory_limit = '{memory_limit}'")
+    run(con, f"SET temp_directory = {quote(str(spill))}")
+    run(con, f"SET threads = {THREADS}")
+    run(con, "SET preserve_insertion_order = true")
+    return con
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Execute and fetch everything (DuckDB refuses new work while a result is unfinished)."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The single row of an aggregate query."""
+    return run(con, sql, params)[0]
+
+
+def quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def parquet_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(quote(str(p)) for p in paths) + "]"
+
+
+def define_table(
+    con: duckdb.DuckDBPyConnection, name: str, table: str, paths: Sequence[Path]
+) -> None:
+    """Make ``name`` a view over ``paths`` (Parquet parts of ``table``), or an empty typed table."""
+    if paths:
+        run(
+            con,
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({parquet_list(paths)})",
+        )
+    else:
+        con.register(name, arrow_schema(table).empty_table())
+
+
+def write_query(
+    con: duckdb.DuckDBPyConnection, sql: str, path: Path, table: str, params: list | None = None
+) -> int:
+    """Stream the rows of ``sql`` into a Parquet file with ``table``'s exact schema; return rows."""
+    schema = arrow_schema(table)
+    reader = con.sql(sql, params=params or None).to_arrow_reader(FETCH_ROWS)
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
+        for batch in reader:
+            table_batch = pa.Table.from_batches([batch]).cast(schema)
+            writer.write_table(table_batch)
+            rows += table_batch.num_rows
+    return rows
+
+
+def write_table(table: pa.Table, path: Path, name: str) -> None:
+    """Write an in-memory table with ``name``'s exact schema (metadata included)."""
+    pq.write_table(table.cast(arrow_schema(name)), path, compression=COMPRESSION)
