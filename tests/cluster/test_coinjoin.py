@@ -125,3 +125,16 @@ def test_unknown_input_values_block_the_joinmarket_cost_bound():
     ins = [(None, "t1"), (12_000_000, "m1"), (15_000_000, "m2")]
     outs = [(10_000_000, "a"), (10_000_000, "b"), (1_000_000, "c"), (1_990_000, "d")]
     assert coinjoin.joinmarket(shape(ins, outs)) is None
+
+
+def test_generic_equal_output_rule():
+    ins = [(3_000_000, "a"), (2_500_000, "b"), (2_200_000, "c")]
+    outs = [(2_000_000, "x"), (2_000_000, "y"), (2_000_000, "z"), (990_000, "ca"), (480_000, "cb")]
+    verdict = coinjoin.generic(shape(ins, outs))
+    assert verdict is not None and verdict.evidence == {
+        "denomination": 2_000_000,
+        "participants": 3,
+    }
+    # the same outputs funded by one wallet's addresses are a batch payment, not a CoinJoin
+    one_owner = [(3_000_000, "a"), (2_500_000, "a"), (2_200_000, "a")]
+    assert coinjoin.generic(shape(one_owner, outs)) is None

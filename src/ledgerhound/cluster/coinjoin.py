@@ -25,7 +25,7 @@ ACTIVATION = {"wasabi1": 530_500, "whirlpool": 570_000, "joinmarket": 392_300, "
 
 @dataclass(frozen=True)
 class CoinJoinVerdict:
-    protocol: str  # wasabi1 | wasabi2 | whirlpool | whirlpool_tx0 | joinmarket
+    protocol: str  # wasabi1 | wasabi2 | whirlpool | whirlpool_tx0 | joinmarket | generic
     confidence: int
     rule: str
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -153,12 +153,37 @@ def joinmarket(tx: TxShape, mainnet: bool = True) -> CoinJoinVerdict | None:
     )  # fmt: skip
 
 
+DUST = 546
+
+
+def generic(tx: TxShape, mainnet: bool = True) -> CoinJoinVerdict | None:
+    """BlockSci ``isCoinjoin`` (as GraphSense ingests it): >= 2 inputs, >= 3 outputs,
+    participants = ceil(outputs / 2) <= inputs and <= distinct input addresses, and the most
+    common non-dust output value occurs exactly ``participants`` times."""
+    if tx.n_in < 2 or tx.n_out < 3:
+        return None
+    participants = (tx.n_out + 1) // 2
+    if participants > tx.n_in or participants > _distinct(tx.input_addresses):
+        return None
+    counts = Counter(v for v in tx.output_values if v > DUST)
+    if not counts:
+        return None
+    value, count = max(counts.items(), key=lambda vc: (vc[1], vc[0]))
+    if count != participants:
+        return None
+    return CoinJoinVerdict(
+        "generic", 30, "equal-output rule: ceil(outputs/2) participants share one value",
+        {"denomination": value, "participants": participants},
+    )  # fmt: skip
+
+
 DETECTORS: tuple[Callable[[TxShape, bool], CoinJoinVerdict | None], ...] = (
     whirlpool,
     wasabi2,
     wasabi1,
     whirlpool_tx0,
     joinmarket,
+    generic,
 )
 
 
