@@ -119,6 +119,13 @@ def test_address_tx_and_export_gain_cluster_tags_and_coinjoin(scenario, tmp_path
     tx = run_cli("tx", coinjoin_txid, "--json", store=store).json
     expected = _truth(scenario, "coinjoins.csv")[0]["protocol"]
     assert tx["coinjoin"]["protocol"] == expected
+    assert tx["change"] is None  # a CoinJoin's "change" is meaningless: never annotated
+    with_change = [r for r in _truth(scenario, "transactions.csv") if int(r["change_vout"]) >= 0]
+    agree = 0
+    for row in with_change[:20]:
+        got = run_cli("tx", row["txid"], "--json", store=store).json["change"]
+        agree += got is not None and got["index"] == int(row["change_vout"])
+    assert agree >= 15  # a heuristic: most, not all, hand-checked against the simulated truth
     out = tmp_path / "addresses.csv"
     assert run_cli("export", "addresses", "--out", out, store=store).exit_code == 0
     with open(out, newline="") as fh:

@@ -75,12 +75,12 @@ def tx(
     from ledgerhound.cluster.annotate import describe_tx
 
     store = _store(ctx)
-    emit(describe_tx(store.tx(txid), store.manifest().network or "mainnet"), as_json, _human_tx)
+    emit(describe_tx(store, store.tx(txid)), as_json, _human_tx)
 
 
 def _human_tx(info: dict[str, Any]) -> None:
     for key, value in info.items():
-        if key in ("inputs", "outputs", "coinjoin"):
+        if key in ("inputs", "outputs", "coinjoin", "change"):
             continue
         shown = btc(value) if key in ("input_value", "output_value", "fee") else value
         typer.echo(f"{key}: {shown}")
@@ -94,6 +94,10 @@ def _human_tx(info: dict[str, Any]) -> None:
         typer.echo(
             f"  {o['index']:>4}  {o['address'] or '-'}  {o['script_type']}  {btc(o['value'])}"
         )
+    ch = info.get("change")
+    if ch:
+        typer.echo(f"change (heuristic): output {ch['index']}, confidence {ch['confidence']}, "
+                   f"agreeing: {', '.join(ch['heuristics'])}")  # fmt: skip
     cj = info.get("coinjoin")
     if cj:
         typer.echo(

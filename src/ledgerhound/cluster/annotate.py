@@ -1,4 +1,4 @@
-"""What clustering adds to an address or a transaction view: its cluster, tags, CoinJoin verdict.
+"""What the heuristics add to an address or transaction view: cluster, tags, CoinJoin, change.
 
 The store answers with chain facts; this module adds the heuristic layer on top, clearly
 labelled (method, confidence), so ``address`` and ``tx`` show both without the store knowing
@@ -11,9 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ledgerhound.cluster import coinjoin, lookup
+from ledgerhound.cluster import change, coinjoin, lookup
 from ledgerhound.cluster.build import cluster_dir
-from ledgerhound.cluster.txshape import TxShape
 
 
 def clusters_file(store_root: Path) -> Path | None:
@@ -42,17 +41,17 @@ def describe_address(store: Any, info: dict[str, Any]) -> dict[str, Any]:
     return {**info, "cluster": cluster, "tags": tags}
 
 
-def describe_tx(info: dict[str, Any], network: str) -> dict[str, Any]:
-    """``info`` (from ``Store.tx``) plus ``coinjoin``: the most confident detector verdict."""
-    shape = TxShape(
-        txid=info["txid"],
-        height=info.get("height"),
-        is_coinbase=bool(info.get("is_coinbase")),
-        input_values=tuple(i["value"] for i in info["inputs"]),
-        input_addresses=tuple(i["address"] for i in info["inputs"]),
-        output_values=tuple(o["value"] for o in info["outputs"]),
-        output_addresses=tuple(o["address"] for o in info["outputs"]),
-        output_types=tuple(o["script_type"] for o in info["outputs"]),
-    )
-    verdict = coinjoin.detect(shape, mainnet=network == "mainnet")
-    return {**info, "coinjoin": asdict(verdict) if verdict else None}
+def describe_tx(store: Any, info: dict[str, Any]) -> dict[str, Any]:
+    """``info`` (from ``Store.tx``) plus ``coinjoin`` (most confident detector verdict) and
+    ``change`` (the combined change-output annotation with its agreeing heuristics)."""
+    mainnet = (store.manifest().network or "mainnet") == "mainnet"
+    shape = change.shape_from_tx(info)
+    verdict = coinjoin.detect(shape, mainnet=mainnet)
+    with change.StoreContext(store) as ctx:
+        full = ctx.load(info["txid"]) or shape
+        annotation = change.annotate(full, ctx, mainnet=mainnet)
+    return {
+        **info,
+        "coinjoin": asdict(verdict) if verdict else None,
+        "change": annotation.to_json() if annotation else None,
+    }
