@@ -133,3 +133,16 @@ def test_address_tx_and_export_gain_cluster_tags_and_coinjoin(scenario, tmp_path
     assert all(r["cluster_id"] != "" for r in rows)
     labels = _labels(Store(store))
     assert all(int(r["cluster_id"]) == labels[r["address"]] for r in rows)
+
+
+def test_with_change_is_explicit_recorded_and_adds_merges(scenario, tmp_path):
+    store = Store(tmp_path / "store")
+    store.ingest(read_block_batches([scenario / "blocks"]))
+    plain = build(store)
+    merged = build(store, ClusterParams(with_change=True))
+    assert "change" not in plain["heuristics"] and "change" in merged["heuristics"]
+    assert merged["parameters"]["with_change"] is True
+    assert merged["clusters"] <= plain["clusters"]
+    again = build(store)  # back to co-spend only: parameters changed, so a full rebuild
+    assert again["mode"] == "full (parameters changed)"
+    assert again["clusters"] == plain["clusters"]

@@ -26,11 +26,18 @@ def build_cmd(
     coinjoin_filter: bool = typer.Option(
         True, "--coinjoin-filter/--no-coinjoin-filter", help="Exclude detected CoinJoins."
     ),
+    with_change: bool = typer.Option(
+        False, "--with-change", help="Also merge confident change outputs (a second heuristic)."
+    ),
+    change_confidence: int = typer.Option(
+        70, help="Minimum combined change confidence (0-100) for --with-change."
+    ),
     full: bool = typer.Option(False, "--full", help="Rebuild from scratch (default: incremental)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Cluster addresses by co-spending (a heuristic: see docs/methods/clustering.md)."""
-    meta = build(_store(ctx), ClusterParams(guard=guard, coinjoin_filter=coinjoin_filter), full)
+    params = ClusterParams(guard, coinjoin_filter, with_change, change_confidence)
+    meta = build(_store(ctx), params, full)
     emit(meta, as_json, _human_build)
 
 

@@ -32,7 +32,8 @@ START: edges.Position = (-1, -1)
 class ClusterParams:
     guard: int = 10_000  # a merge of two clusters both >= guard addresses is held for review
     coinjoin_filter: bool = True
-    with_change: bool = False  # change-based merging (off: documented heuristic, not applied)
+    with_change: bool = False  # also merge input addresses with confident change outputs
+    change_min_confidence: int = 70
 
 
 HELD_SCHEMA = pa.schema(
@@ -77,6 +78,14 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
         held_idx = uf.unite(src, dst, params.guard)
         new_held += [(txids[i], src[i], dst[i]) for i in held_idx]
         n_edges += len(src)
+    if params.with_change:
+        from ledgerhound.cluster.changemerge import change_edges
+
+        lowest = manifest.height_range()[0]
+        src, dst, txids = change_edges(con, params.change_min_confidence, mainnet, lowest)
+        held_idx = uf.unite(src, dst, params.guard)
+        new_held += [(txids[i], src[i], dst[i]) for i in held_idx]
+        n_edges += len(src)
     held = pa.concat_tables([held, _held_table(uf, new_held)])
     last = con.execute(
         "SELECT coalesce(max(height), -1), coalesce(max(tx_index), -1) FROM transactions"
@@ -85,7 +94,9 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
     labels = uf.labels()
     meta = {
         "method": METHOD,
-        "heuristics": ["multi_input"] + (["coinjoin_filter"] if params.coinjoin_filter else []),
+        "heuristics": ["multi_input"]
+        + (["coinjoin_filter"] if params.coinjoin_filter else [])
+        + (["change"] if params.with_change else []),
         "parameters": asdict(params),
         "data_fingerprint": manifest.fingerprint,
         "network": manifest.network,
@@ -109,6 +120,8 @@ def _incremental_blocker(
     """Why the previous clustering cannot be extended (None: it can)."""
     if full:
         return "requested"
+    if params.with_change:
+        return "change-based merging is always rebuilt in full"
     if old is None:
         return "no previous build"
     if old["parameters"] != asdict(params):

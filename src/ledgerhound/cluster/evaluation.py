@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from ledgerhound.cluster import coinjoin, edges
-from ledgerhound.cluster.build import build, cluster_dir
+from ledgerhound.cluster.build import ClusterParams, build, cluster_dir
 from ledgerhound.sim.evaluate import EvalContext, false_merges, metric, pairwise_scores, set_scores
 
 
@@ -102,6 +102,22 @@ def _largest_share(addresses: set[str], predicted: dict[str, int]) -> float:
         return 1.0
     counts = Counter(predicted[a] for a in addresses if a in predicted)
     return round(max(counts.values(), default=0) / len(addresses), 6)
+
+
+@metric("clustering_with_change")
+def clustering_with_change(ctx: EvalContext) -> dict[str, Any]:
+    """The same scores with ``--with-change`` (default threshold); the default build is restored."""
+    meta = build(ctx.store, ClusterParams(with_change=True))
+    scores = pairwise_scores(ctx.address_entities(), _labels(ctx))
+    merges = false_merges(ctx.address_entities(), _labels(ctx))
+    build(ctx.store, full=True)
+    return {
+        "change_min_confidence": meta["parameters"]["change_min_confidence"],
+        "pairwise_precision": scores["precision"],
+        "pairwise_recall": scores["recall"],
+        "clusters": meta["clusters"],
+        "false_merges": len(merges),
+    }
 
 
 @metric("coinjoin_detection")
