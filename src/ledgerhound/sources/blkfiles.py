@@ -386,7 +386,7 @@ def _emit(
             names = sorted({sources[p.rec.src].name for p in chunk})
             origin = f"blkfiles:{','.join(names)}"
             batch = _to_batch(raws, chunk, sources, net, origin)
-            bad = first_inconsistent_block(batch)
+            bad = first_inconsistent_block(batch, merkle=False)  # merkle checked in C
             if bad:
                 rec = next(p.rec for p in chunk if p.rec.hash[::-1].hex() == bad[0])
                 _corrupt(sources[rec.src], rec.offset, f"block {bad[0]}: {bad[1]}")
@@ -414,10 +414,14 @@ def _to_batch(
     raws: list[RawBlock], chunk: list[_Planned], sources: list[_Source], net: Network, origin: str
 ) -> ChainBatch:
     try:
-        return blocks_to_batch(raws, net, origin)
-    except CodecError:
-        pass
-    for raw, p in zip(raws, chunk, strict=True):  # slow path: find the block that fails
+        return blocks_to_batch(raws, net, origin, verify_merkle=True)
+    except CodecError as exc:
+        failed = exc
+    index = failed.details.get("block")
+    if index is not None and "merkle root" in failed.message:
+        p = chunk[int(index)]
+        _corrupt(sources[p.rec.src], p.rec.offset, failed.message)
+    for raw, p in zip(raws, chunk, strict=True):  # find the block that does not parse
         try:
             blocks_to_batch([raw], net, origin)
         except CodecError as exc:

@@ -48,11 +48,12 @@ def pow_problem(header: bytes, bits: int) -> str | None:
     return None
 
 
-def first_inconsistent_block(batch: ChainBatch) -> tuple[str, str] | None:
+def first_inconsistent_block(batch: ChainBatch, merkle: bool = True) -> tuple[str, str] | None:
     """``(block_hash, reason)`` of the first block whose transactions do not match its header.
 
-    Checks the transaction count, the merkle root over the txids and, for blocks carrying
-    witness data, the BIP141 commitment in the coinbase.
+    Checks the transaction count, the merkle root over the txids (unless ``merkle=False``: the
+    compiled scanner already did) and, for blocks carrying witness data, the BIP141 commitment
+    in the coinbase.
     """
     txs = batch.transactions.select(["block_hash", "tx_index", "txid", "wtxid"]).to_pydict()
     groups: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
@@ -68,32 +69,47 @@ def first_inconsistent_block(batch: ChainBatch) -> tuple[str, str] | None:
         rows = sorted(groups.get(bh, []))
         if len(rows) != count or not rows:
             return bh, f"block declares {count} transactions, {len(rows)} decoded"
-        computed = merkle_root([bytes.fromhex(t)[::-1] for _, t, _ in rows])
-        if computed[::-1].hex() != root:
+        if merkle and merkle_root([bytes.fromhex(t)[::-1] for _, t, _ in rows])[::-1].hex() != root:
             return bh, "merkle root does not match the transactions"
         if any(w is not None and w != t for _, t, w in rows[1:]):
             witness_blocks[bh] = rows
+    if not witness_blocks:
+        return None
+    scripts, witnesses = _coinbase_data(batch, [rows[0][1] for rows in witness_blocks.values()])
     for bh, rows in witness_blocks.items():
-        problem = _witness_problem(batch, rows)
+        problem = _witness_problem(rows, scripts.get(rows[0][1], []), witnesses.get(rows[0][1]))
         if problem:
             return bh, problem
     return None
 
 
-def _witness_problem(batch: ChainBatch, rows: list[tuple[int, str, str | None]]) -> str | None:
-    coinbase = rows[0][1]
-    outs = batch.outputs.filter(pc.equal(batch.outputs["txid"], pa.scalar(coinbase)))
-    scripts = [s for s in outs["script"].to_pylist() if s.startswith(WITNESS_COMMITMENT_PREFIX)]
-    if not scripts:
+def _coinbase_data(
+    batch: ChainBatch, coinbases: list[str]
+) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]]]:
+    """Output scripts and input witness of each coinbase, found in one pass over the batch."""
+    wanted = pa.array(coinbases, pa.string())
+    outs = batch.outputs.filter(pc.is_in(batch.outputs["txid"], value_set=wanted))
+    scripts: dict[str, list[bytes]] = defaultdict(list)
+    for txid, script in zip(outs["txid"].to_pylist(), outs["script"].to_pylist(), strict=True):
+        scripts[txid].append(script)
+    ins = batch.inputs.filter(pc.is_in(batch.inputs["txid"], value_set=wanted))
+    witnesses = dict(zip(ins["txid"].to_pylist(), ins["witness"].to_pylist(), strict=True))
+    return scripts, witnesses
+
+
+def _witness_problem(
+    rows: list[tuple[int, str, str | None]], scripts: list[bytes], witness: list[bytes] | None
+) -> str | None:
+    commitments = [s for s in scripts if s.startswith(WITNESS_COMMITMENT_PREFIX)]
+    if not commitments:
         return "block has witness data but no witness commitment"
-    ins = batch.inputs.filter(pc.equal(batch.inputs["txid"], pa.scalar(coinbase)))
-    witness = ins["witness"].to_pylist()[0] or []
+    witness = witness or []
     if len(witness) != 1 or len(witness[0]) != 32:
         return "coinbase witness reserved value missing"
     leaves = [b"\x00" * 32] + [bytes.fromhex(w)[::-1] for _, _, w in rows[1:] if w]
     if len(leaves) != len(rows):
         return "witness txids unavailable"
     commitment = hash256(merkle_root(leaves) + witness[0])
-    if scripts[-1][6:38] != commitment:
+    if commitments[-1][6:38] != commitment:
         return "witness commitment does not match the witness data"
     return None
