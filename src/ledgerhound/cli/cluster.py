@@ -30,7 +30,7 @@ def build_cmd(
         False, "--with-change", help="Also merge confident change outputs (a second heuristic)."
     ),
     change_confidence: int = typer.Option(
-        70, help="Minimum combined change confidence (0-100) for --with-change."
+        80, help="Minimum combined change confidence (0-100) for --with-change."
     ),
     full: bool = typer.Option(False, "--full", help="Rebuild from scratch (default: incremental)."),
     as_json: bool = JSON_OPTION,

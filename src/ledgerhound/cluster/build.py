@@ -33,7 +33,7 @@ class ClusterParams:
     guard: int = 10_000  # a merge of two clusters both >= guard addresses is held for review
     coinjoin_filter: bool = True
     with_change: bool = False  # also merge input addresses with confident change outputs
-    change_min_confidence: int = 70
+    change_min_confidence: int = 80
 
 
 HELD_SCHEMA = pa.schema(

@@ -1,0 +1,36 @@
+"""Build a FlowGraph from a ledgerhound store (DuckDB views over its Parquet tables).
+
+Why only these columns: the flow graph needs ids, values, addresses and the spend links; reading
+nothing else keeps memory to a few tens of bytes per output even on large stores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledgerhound.trace.graph import FlowGraph
+
+_SQL = {
+    "transactions": "SELECT txid, height, tx_index FROM transactions",
+    "outputs": "SELECT txid, vout, value, address FROM outputs",
+    "inputs": "SELECT txid, vin, prev_txid, prev_vout, prev_value FROM inputs",
+}
+
+
+def graph_from_store(store: Any) -> FlowGraph:
+    """The flow graph of everything in ``store`` (a :class:`ledgerhound.store.Store`)."""
+    con = store.connect()
+    try:
+        tables = {name: _arrow(con.sql(sql)) for name, sql in _SQL.items()}
+    finally:
+        con.close()
+    return FlowGraph.from_arrow(tables["transactions"], tables["outputs"], tables["inputs"])
+
+
+def _arrow(result: Any) -> Any:
+    """A query result as a pyarrow Table (DuckDB renamed the method across versions)."""
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+        fn = getattr(result, name, None)
+        if fn is not None:
+            return fn()
+    raise RuntimeError("this DuckDB cannot return Arrow tables")
