@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ledgerhound.cli import cluster, ingest, osint, query, simulate, tags
+from ledgerhound.cli import cluster, ingest, osint, query, simulate, tags, trace
 
 REGISTRY = [
     ingest.register,
     query.register,
     cluster.register,
     tags.register,
+    trace.register,
     simulate.register,
     osint.register,
 ]

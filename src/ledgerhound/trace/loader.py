@@ -21,13 +21,13 @@ def graph_from_store(store: Any) -> FlowGraph:
     """The flow graph of everything in ``store`` (a :class:`ledgerhound.store.Store`)."""
     con = store.connect()
     try:
-        tables = {name: _arrow(con.sql(sql)) for name, sql in _SQL.items()}
+        tables = {name: arrow_table(con.sql(sql)) for name, sql in _SQL.items()}
     finally:
         con.close()
     return FlowGraph.from_arrow(tables["transactions"], tables["outputs"], tables["inputs"])
 
 
-def _arrow(result: Any) -> Any:
+def arrow_table(result: Any) -> Any:
     """A query result as a pyarrow Table (DuckDB renamed the method across versions)."""
     for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
         fn = getattr(result, name, None)

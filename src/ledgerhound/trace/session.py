@@ -1,0 +1,106 @@
+"""Everything a trace needs from a store, loaded once: flow graph, labels, data fingerprint.
+
+The flow graph is cached in ``<store>/trace-graph/`` and reused while the store's fingerprint is
+unchanged (memory-mapped: a warm start costs milliseconds). Labels come from imported tags; a
+tag on any address of a cluster is pushed down to the cluster's other addresses (the ``via``
+path is kept in the tag store) so a service's unlabelled deposit addresses stop traces too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ledgerhound.attribution import tagstore
+from ledgerhound.trace.graph import FlowGraph
+from ledgerhound.trace.labels import Labels
+from ledgerhound.trace.loader import arrow_table, graph_from_store
+from ledgerhound.trace.persist import graph_meta, load_graph, save_graph
+from ledgerhound.trace.seeds import height_window
+
+GRAPH_DIR = "trace-graph"
+
+
+@dataclass
+class TraceSession:
+    graph: FlowGraph
+    labels: Labels
+    fingerprint: str
+    blocks: pa.Table  # main-chain (height, timestamp), for --since/--until dates
+
+    def window(self, since: str | None, until: str | None) -> tuple[int | None, int | None]:
+        return height_window(self.blocks, since, until)
+
+
+def open_session(store: Any) -> TraceSession:
+    manifest = store.manifest()
+    graph = _graph(store, manifest.fingerprint)
+    con = store.connect()
+    try:
+        blocks = arrow_table(con.sql("SELECT height, timestamp FROM blocks WHERE in_main_chain"))
+        clusters = _clusters(con, store.root, graph)
+    finally:
+        con.close()
+    return TraceSession(graph, _labels(store.root, graph, clusters), manifest.fingerprint, blocks)
+
+
+def _graph(store: Any, fingerprint: str) -> FlowGraph:
+    cache = Path(store.root) / GRAPH_DIR
+    meta = graph_meta(cache)
+    if meta is not None and meta.get("fingerprint") == fingerprint:
+        return load_graph(cache)
+    graph = graph_from_store(store)
+    save_graph(graph, cache, fingerprint)
+    return graph
+
+
+def _clusters(con: Any, root: Path, graph: FlowGraph) -> np.ndarray | None:
+    from ledgerhound.cluster.lookup import attach
+
+    if not attach(con, root):
+        return None
+    table = arrow_table(
+        con.sql(
+            "SELECT a.address, c.cluster_id FROM clusters c JOIN addresses a USING (address_id)"
+        )
+    )
+    return Labels.cluster_array(graph, table["address"], table["cluster_id"].to_numpy())
+
+
+def _labels(root: Path, graph: FlowGraph, clusters: np.ndarray | None) -> Labels:
+    tags = tagstore.table_to_tags(tagstore.load_tags(root))
+    by_address: dict[str, set[str]] = {}
+    for tag in tags:
+        if tag.valid is not False and tag.categories:
+            by_address.setdefault(tag.address, set()).update(tag.categories)
+    by_cluster: dict[int, set[str]] = {}
+    if clusters is not None:
+        index = graph.address_index()
+        for address, cats in by_address.items():
+            a = index.get(address)
+            if a is not None and clusters[a] >= 0:
+                by_cluster.setdefault(int(clusters[a]), set()).update(cats)
+    return Labels.build(graph, by_address, clusters, by_cluster)
+
+
+def seed_warnings(session: TraceSession, seeds: list[str]) -> list[str]:
+    """Warn when a seed address is itself attributed to a service: what leaves it afterwards is
+    the service's own money (other customers' funds), not the seed's."""
+    from ledgerhound.trace.labels import is_service
+
+    index = session.graph.address_index()
+    notes = []
+    for seed in seeds:
+        a = index.get(seed)
+        cats = session.labels.of(a) if a is not None else ()
+        services = [c for c in cats if is_service(c)]
+        if services:
+            notes.append(
+                f"seed {seed} is attributed to a service ({', '.join(services)}): flows after "
+                "it are the service's own and are not attributable to the seed"
+            )
+    return notes
