@@ -18,3 +18,22 @@ def test_store_commands_are_documented():
     for command in ("ingest blocks", "ingest rpc", "ingest etl", "stats", "block HEIGHT|HASH",
                     "tx TXID", "address ADDRESS", "export addresses"):  # fmt: skip
         assert f"ledgerhound {command}" in text
+
+
+def _commands(command, prefix=""):
+    subs = getattr(command, "commands", None)
+    if not subs:
+        yield prefix.strip()
+        return
+    for name, sub in subs.items():
+        yield from _commands(sub, f"{prefix} {name}")
+
+
+def test_every_registered_command_is_documented():
+    import typer
+
+    from ledgerhound.cli.main import app
+
+    text = DOC.read_text()
+    missing = [c for c in _commands(typer.main.get_command(app)) if f"ledgerhound {c}" not in text]
+    assert missing == []
