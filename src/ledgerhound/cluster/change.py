@@ -385,6 +385,19 @@ def shape_from_tx(info: dict[str, Any]) -> TxShape:
     )
 
 
+def shape_from_rows(tx: tuple, ins: list[tuple], outs: list[tuple]) -> TxShape:
+    """A TxShape from store rows: ``tx`` = (txid, height, tx_index, version, locktime,
+    is_coinbase); ``ins`` = (prev_value, prev_address, prev_script_type, prev_txid, prev_vout);
+    ``outs`` = (value, address, script_type), both in index order."""
+    txid, height, index, version, locktime, coinbase = tx
+    return TxShape(
+        txid, height, bool(coinbase), tuple(i[0] for i in ins), tuple(i[1] for i in ins),
+        tuple(o[0] for o in outs), tuple(o[1] for o in outs), tuple(o[2] for o in outs),
+        index, version, locktime, tuple(i[2] for i in ins),
+        tuple(None if i[3] is None else (i[3], int(i[4])) for i in ins),
+    )  # fmt: skip
+
+
 _TX_SQL = """SELECT height, tx_index, version, locktime, is_coinbase FROM transactions
              WHERE txid = ? AND height IS NOT NULL ORDER BY height LIMIT 1"""
 _INS_SQL = """SELECT prev_value, prev_address, prev_script_type, prev_txid, prev_vout FROM inputs
@@ -431,12 +444,7 @@ class StoreContext:
         height, index, version, locktime, coinbase = row
         ins = self._con.execute(_INS_SQL, [txid, height]).fetchall()
         outs = self._con.execute(_OUTS_SQL, [txid, height]).fetchall()
-        return TxShape(
-            txid, height, bool(coinbase), tuple(i[0] for i in ins), tuple(i[1] for i in ins),
-            tuple(o[0] for o in outs), tuple(o[1] for o in outs), tuple(o[2] for o in outs),
-            index, version, locktime, tuple(i[2] for i in ins),
-            tuple(None if i[3] is None else (i[3], int(i[4])) for i in ins),
-        )  # fmt: skip
+        return shape_from_rows((txid, height, index, version, locktime, coinbase), ins, outs)
 
     def first_seen(self, address: str) -> Position | None:
         row = self._con.execute(_FIRST_SQL, [address, address]).fetchone()

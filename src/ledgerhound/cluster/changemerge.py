@@ -47,16 +47,8 @@ def store_shapes(con: duckdb.DuckDBPyConnection) -> Iterator[TxShape]:
         )
     ins = _group(con.execute(_SHAPES_SQL["ins"]).fetchall())
     outs = _group(con.execute(_SHAPES_SQL["outs"]).fetchall())
-    for txid, height, index, version, locktime, coinbase in con.execute(
-        _SHAPES_SQL["txs"]
-    ).fetchall():
-        i, o = ins.get(txid, []), outs.get(txid, [])
-        yield TxShape(
-            txid, height, bool(coinbase), tuple(r[0] for r in i), tuple(r[1] for r in i),
-            tuple(r[0] for r in o), tuple(r[1] for r in o), tuple(r[2] for r in o),
-            index, version, locktime, tuple(r[2] for r in i),
-            tuple(None if r[3] is None else (r[3], int(r[4])) for r in i),
-        )  # fmt: skip
+    for tx in con.execute(_SHAPES_SQL["txs"]).fetchall():
+        yield change.shape_from_rows(tx, ins.get(tx[0], []), outs.get(tx[0], []))
 
 
 def change_edges(
