@@ -24,12 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 demo: $(STAMP)
-	@rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/ledgerhound --store $(DEMO)/store ingest blocks tests/data/bitcoin/block413567.raw
-	$(BIN)/ledgerhound --store $(DEMO)/store stats
-	$(BIN)/ledgerhound --store $(DEMO)/store tx 10a6223202532fc0a1f92005e6554d7892f11e4acf04bac3b57a853172491f1d
-	$(BIN)/ledgerhound --store $(DEMO)/store address 37fg2WxH8PNun92ZDmrjFX8J8qdZw2bqx3
-	$(BIN)/ledgerhound --store $(DEMO)/store export addresses --out $(DEMO)/addresses.csv
+	bash scripts/demo.sh $(DEMO)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
