@@ -36,15 +36,18 @@ for link in doc.get("links", [])[:5]:
           f"cluster size={cluster.get('size')}")
 PYEOF
 
-SEED=$("$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(next(l['address'] for l in d['links'] if l.get('present')))" "$OUT/osint.json")
+# the first published address the store holds that carries no service tag (a campaign's own)
+SEED=$("$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print(next(l['address'] for l in d['links'] if l.get('present') and not l.get('tags')))" "$OUT/osint.json")
 echo
 echo "-- follow the money forward from $SEED (haircut, stop at services):"
-"$LH" --store "$STORE" trace "$SEED" --hops 8 --format graphml --out "$OUT/flows.graphml" | head -16
+"$LH" --store "$STORE" trace "$SEED" --hops 8 --format graphml --out "$OUT/flows.graphml" > "$OUT/trace.txt"
+head -16 "$OUT/trace.txt"
 echo
 echo "-- screen the published address:"
 "$LH" --store "$STORE" screen "$SEED"
 echo
 echo "-- how good are these methods on this scenario? (ledgerhound evaluate)"
-"$LH" evaluate "$CASE" --metric clustering --metric coinjoin_detection | head -30
+"$LH" evaluate "$CASE" --metric clustering --metric coinjoin_detection --metric tracing > "$OUT/evaluate.txt"
+head -40 "$OUT/evaluate.txt"
 echo
 echo "demo written to $OUT (flow graph: $OUT/flows.graphml)"

@@ -132,7 +132,7 @@ def _human_screen(doc: dict) -> None:
         typer.echo(f"{row['address']}: {row.get('severity')}")
         for e in row.get("exposures", [])[:10]:
             typer.echo(
-                f"  {e.get('category')} {e.get('exposure')} {e.get('direction')} "
+                f"  {e.get('category')} {e.get('exposure_type')} {e.get('direction')} "
                 f"{e.get('value')} sat ({e.get('share')})"
             )
 

@@ -85,6 +85,7 @@ def _campaign_share(ctx: EvalContext, predicted: dict[str, int]) -> dict[str, di
         ).fetchall()}  # fmt: skip
     finally:
         con.close()
+    per_donor = {r["address"] for r in ctx.table("addresses") if r["role"] == "per_donor"}
     by_campaign: dict[str, set[str]] = {}
     for row in ctx.table("donations"):
         by_campaign.setdefault(row["campaign"], set()).add(row["address"])
@@ -94,6 +95,9 @@ def _campaign_share(ctx: EvalContext, predicted: dict[str, int]) -> dict[str, di
             "all": _largest_share(addresses, predicted),
             "consolidated": _largest_share(addresses & spent, predicted),
         }
+        fresh = addresses & per_donor & spent
+        if fresh:  # the per-donor phase (al-Qassam 2019): one fresh address per donation
+            shares[campaign]["per_donor_consolidated"] = _largest_share(fresh, predicted)
     return shares
 
 

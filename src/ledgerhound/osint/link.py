@@ -14,6 +14,7 @@ from ledgerhound.errors import InvalidAddressError, NotFoundError, StoreError
 from ledgerhound.osint.report import canonical
 
 _FIELDS = ("tx_count", "received", "sent", "balance")
+BITCOIN_CHAINS = ("BTC", "BTC-TESTNET", "BTC-REGTEST")
 
 
 def link(result: dict[str, Any], store_path: Path) -> list[dict[str, Any]]:
@@ -30,7 +31,7 @@ def link(result: dict[str, Any], store_path: Path) -> list[dict[str, Any]]:
 def _one(store: Any, chain: str, address: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"address": address, "chain": chain}
     empty = dict.fromkeys(_FIELDS) | {"cluster": None, "tags": [], "exposure": None}
-    if chain != "BTC":
+    if chain not in BITCOIN_CHAINS:
         return entry | {"present": None, "note": "the store holds Bitcoin only"} | empty
     from ledgerhound.attribution.tagstore import tags_for
     from ledgerhound.cluster.annotate import describe_address

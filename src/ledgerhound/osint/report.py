@@ -147,8 +147,11 @@ def _context(text: str, hit: Hit) -> str:
 
 
 def canonical(address: str, chain: str) -> str:
-    """Dedupe key: EVM hex is case-insensitive, everything else is case-sensitive."""
-    return address.lower() if chain == "ETH" or address.startswith("bitcoincash:") else address
+    """Dedupe key: EVM hex and bech32 are case-insensitive, everything else case-sensitive."""
+    low = address.lower()
+    if chain == "ETH" or low.startswith(("bitcoincash:", "bc1", "tb1", "bcrt1", "ltc1")):
+        return low
+    return address
 
 
 def _summary(items: list[dict], invalid: list[dict], sources: list[dict]) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def _tag(item: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
     }
     tag: dict[str, Any] = {
         "address": item["address"],
-        "currency": item["chain"],
+        "currency": "BTC" if item["chain"].startswith("BTC") else item["chain"],
         "network": item["chain"],
         "label": label,
         "source": _source(item),

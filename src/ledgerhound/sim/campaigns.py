@@ -121,6 +121,9 @@ def record_donation(world: World, d: Donation, built: Built, vout: int, sats: in
             d.owner.pending_cashout["balance"] = d.owner.pending_cashout.get("balance", 0) + sats
 
 
+SELL_EVERY = 3  # consolidations between two sales to the broker (the wallet accumulates)
+
+
 class Qassam(Campaign):
     """Al-Qassam Brigades 2019: static addresses, then per-donor addresses and consolidation."""
 
@@ -140,6 +143,7 @@ class Qassam(Campaign):
         ]
         hosted.customer_locks[wallet.id] = self.static[0]
         self.published: list[tuple[str, str, int]] = []  # (address, phase, height)
+        self.rounds = 0
         for lock in self.static:
             self.published.append((lock.address or "", "static", world.height))
 
@@ -159,7 +163,8 @@ class Qassam(Campaign):
             self.consolidate_and_cash_out()
 
     def consolidate_and_cash_out(self) -> None:
-        """Co-spend the per-donor coins, then sell the sweep to the broker (the MSB)."""
+        """Co-spend the per-donor coins with what the wallet kept; every third time sell a round
+        90 % of the sweep to the broker (the MSB), the change staying in the wallet."""
         w = self.world
         coins = list(self.wallet.coins)
         if len(coins) < 3:
@@ -171,14 +176,17 @@ class Qassam(Campaign):
         except InsufficientFunds:
             return
         w.truth.row("consolidations", built.txid, self.entity.id, len(coins))
+        self.rounds += 1
+        if self.rounds % SELL_EVERY:
+            return  # keep accumulating: the next consolidation co-spends this coin too
         coin = w.ledger.detach(built, 0)
         broker = self.eco.broker
         intake = w.ledger.receive_lock(broker, "intake")
+        sats = coin.value * 9 // 10 // 100_000 * 100_000  # a round sale; change stays home
         try:
-            paid = w.ledger.sweep(self.wallet, [coin], intake, "campaign_cashout")
+            paid = w.ledger.pay(self.wallet, [(intake, sats)], "campaign_cashout", coins=[coin])
         except InsufficientFunds:
             return
-        sats = paid.created[0].value if paid.created[0] else 0
         w.truth.row(
             "cashouts", paid.txid, self.id, self.entity.id, broker.entity.id, "broker", sats
         )

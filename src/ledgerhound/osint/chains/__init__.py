@@ -27,7 +27,10 @@ class Verdict:
 
 _BASE58 = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
 _HEX = frozenset("0123456789abcdefABCDEF")
-_BECH32_PREFIXES = ("bc1", "ltc1")
+_BECH32_PREFIXES = ("bc1", "ltc1", "tb1", "bcrt1")
+# Bitcoin's test networks: testnet3/testnet4/signet share ``tb1`` and the m/n/2 Base58 forms
+# (regtest uses the same Base58 versions); ``bcrt1`` is regtest only.
+_BECH32_CHAIN = {"l": "LTC", "t": "BTC-TESTNET"}
 
 
 def classify(token: str) -> Verdict | None:
@@ -37,7 +40,8 @@ def classify(token: str) -> Verdict | None:
         return _verdict(token, "ETH", "evm", evm.check)
     low = token.lower()
     if low.startswith(_BECH32_PREFIXES) and 14 <= n <= 90:
-        return _verdict(token, "LTC" if low[0] == "l" else "BTC", "bech32", segwit.check)
+        chain = "BTC-REGTEST" if low.startswith("bcrt1") else _BECH32_CHAIN.get(low[0], "BTC")
+        return _verdict(token, chain, "bech32", segwit.check)
     if n == 42 and low[0] in "qpzr" and cashaddr.is_shape(token):
         return _verdict(token, "BCH", "cashaddr", cashaddr.check)
     if not _BASE58.issuperset(token):

@@ -23,6 +23,8 @@ VERSIONS: dict[int, tuple[str, str]] = {
     0x4C: ("DASH", "p2pkh"),
     0x10: ("DASH", "p2sh"),
     0x41: ("TRX", "account"),
+    0x6F: ("BTC-TESTNET", "p2pkh"),  # testnet3/testnet4/signet/regtest share these versions
+    0xC4: ("BTC-TESTNET", "p2sh"),
 }
 ZCASH_VERSIONS: dict[bytes, str] = {b"\x1c\xb8": "p2pkh", b"\x1c\xbd": "p2sh"}
 
@@ -38,6 +40,9 @@ _SHAPES: dict[str, tuple[str, range]] = {
     "X": ("DASH", range(34, 35)),
     "7": ("DASH", range(34, 35)),
     "T": ("TRX", range(34, 35)),
+    "m": ("BTC-TESTNET", range(26, 36)),
+    "n": ("BTC-TESTNET", range(26, 36)),
+    "2": ("BTC-TESTNET", range(35, 36)),
 }
 
 

@@ -1,4 +1,4 @@
-"""Bech32/Bech32m SegWit addresses (BTC ``bc1``, LTC ``ltc1``) via the shared codec."""
+"""Bech32/Bech32m SegWit addresses (BTC ``bc1``/``tb1``/``bcrt1``, LTC ``ltc1``) via the codec."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from ledgerhound.errors import InvalidAddressError
 
 
 def check(address: str) -> tuple[str | None, str]:
-    hrp = "ltc" if address[:3].lower() == "ltc" else "bc"
+    low = address.lower()
+    hrp = next(h for h in ("bcrt", "ltc", "tb", "bc") if low.startswith(h + "1"))
     try:
         decode_segwit(hrp, address)
     except InvalidAddressError as exc:
