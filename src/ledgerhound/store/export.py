@@ -93,7 +93,8 @@ def export(
     try:
         run(
             con,
-            f"COPY ({_table_sql(table, fmt, clusters)}) TO {quote(str(tmp))} ({_COPY_OPTIONS[fmt]})",
+            f"COPY ({_table_sql(table, fmt, clusters)}) TO {quote(str(tmp))} "
+            f"({_COPY_OPTIONS[fmt]})",
         )
         os.replace(tmp, out)
     except (OSError, duckdb.IOException) as exc:
