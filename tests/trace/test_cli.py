@@ -45,7 +45,12 @@ def test_trace_json_contract_graphml_and_determinism(case, tmp_path):
     assert doc["data_fingerprint"] == run_cli("stats", "--json", store=store).json["fingerprint"]
     assert doc["totals"]["seed_value"] == int(d["sats"])
     for endpoint in doc["endpoints"]:
-        assert {"address", "cluster_id", "value", "hops", "stop_reason"} <= set(endpoint)
+        assert {"address", "cluster_id", "value", "hops", "stop_reason", "tags"} <= set(endpoint)
+        if endpoint["stop_reason"] == "service":  # stopped by a tag on it or on its cluster
+            assert endpoint["tags"] and {t["via"] for t in endpoint["tags"]} <= {
+                "address",
+                "cluster",
+            }
     assert sum(e["value"] for e in doc["endpoints"]) <= int(d["sats"])
     nodes = [n for n in ET.parse(graphml).iter() if n.tag.endswith("node")]
     assert nodes

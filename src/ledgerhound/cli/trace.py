@@ -53,9 +53,10 @@ def trace_cmd(
     )  # fmt: skip
     if fmt is not None and out is not None:
         (write_graphml if fmt == "graphml" else write_csv)(result, out)
-    from ledgerhound.trace.session import seed_warnings
+    from ledgerhound.store import Store
+    from ledgerhound.trace.session import attach_tags, seed_warnings
 
-    doc = result.to_dict()
+    doc = attach_tags(result.to_dict(), s, Store(store_path(ctx)).root)
     doc["warnings"] = seed_warnings(s, list(seeds))
     emit(doc, as_json, _human_trace)
 

@@ -104,3 +104,43 @@ def seed_warnings(session: TraceSession, seeds: list[str]) -> list[str]:
                 "it are the service's own and are not attributable to the seed"
             )
     return notes
+
+
+def attach_tags(doc: dict, session: TraceSession, store_root: Path) -> dict:
+    """Add ``tags`` ([{label, category, source, confidence, via}]) to every endpoint of a trace
+    answer: the attribution behind its categories, ``via`` ``address`` (a tag on the endpoint
+    itself) or ``cluster`` (a tag on another address of its cluster)."""
+    tags = [
+        t for t in tagstore.table_to_tags(tagstore.load_tags(store_root)) if t.valid is not False
+    ]
+    index = session.graph.address_index()
+    clusters = session.labels.clusters
+    by_cluster: dict[int, list] = {}
+    for tag in tags:
+        a = index.get(tag.address)
+        if clusters is not None and a is not None and clusters[a] >= 0:
+            by_cluster.setdefault(int(clusters[a]), []).append(tag)
+    by_address: dict[str, list] = {}
+    for tag in tags:
+        by_address.setdefault(tag.address, []).append(tag)
+    for endpoint in doc.get("endpoints", []):
+        address, cid = endpoint.get("address"), endpoint.get("cluster_id")
+        own = by_address.get(address, []) if address else []
+        others = (
+            [t for t in by_cluster.get(cid, []) if t.address != address] if cid is not None else []
+        )
+        endpoint["tags"] = [_tag_ref(t, "address") for t in own] + [
+            _tag_ref(t, "cluster") for t in others
+        ]
+    return doc
+
+
+def _tag_ref(tag: Any, via: str) -> dict[str, Any]:
+    return {
+        "label": tag.label,
+        "category": tag.category or tag.abuse,
+        "source": tag.source,
+        "confidence": tag.confidence,
+        "via": via,
+        "address": tag.address,
+    }
