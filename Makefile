@@ -17,6 +17,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -32,6 +33,7 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python -m ledgerhound.sim.accuracy --out docs/accuracy.md
+	$(BIN)/python -m ledgerhound.report.accuracy docs/accuracy.md src/ledgerhound/report/data/accuracy.json
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from ledgerhound.cli import cluster, ingest, osint, query, simulate, tags, trace
+from ledgerhound.cli import (
+    case,
+    cluster,
+    detect,
+    ingest,
+    investigate,
+    osint,
+    query,
+    simulate,
+    tags,
+    trace,
+)
 
 REGISTRY = [
     ingest.register,
@@ -12,4 +23,7 @@ REGISTRY = [
     trace.register,
     simulate.register,
     osint.register,
+    investigate.register,
+    case.register,
+    detect.register,
 ]
