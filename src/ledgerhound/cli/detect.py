@@ -1,0 +1,57 @@
+"""``ledgerhound detect``: name terror-finance typologies on chain, with the evidence."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ledgerhound.cli.context import JSON_OPTION, emit, store_path
+
+
+def detect_cmd(
+    ctx: typer.Context,
+    typology: list[str] = typer.Option(
+        [], "--typology", "-t", help="Only these typologies (repeatable; default: all)."
+    ),
+    seed: list[str] = typer.Option(
+        [], "--seed", help="Examine only the neighbourhood of these addresses (repeatable)."
+    ),
+    hops: int = typer.Option(2, help="With --seed: transactions to expand around the seeds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Detect typologies (docs/methods/typologies.md); findings are heuristics, not attribution."""
+    from ledgerhound.detect.run import scan
+    from ledgerhound.store import Store
+
+    def progress(name: str, i: int, n: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r[{i + 1}/{n}] {name:<40}")
+            sys.stderr.flush()
+
+    report = scan(Store(store_path(ctx)), typology, seed, hops, progress)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 50 + "\r")
+    emit(report, as_json, _human)
+
+
+def _human(report: dict) -> None:
+    seeds = f" around {len(report['seeds'])} seed(s)" if report["seeds"] else ""
+    typer.echo(f"{len(report['findings'])} findings ({report['mode']} scan{seeds}); "
+               f"data {report['data_fingerprint'][:16]}")  # fmt: skip
+    for name, n in report["counts"].items():
+        typer.echo(f"  {name}: {n}")
+    for f in report["findings"]:
+        if f["typology"] in ("exchange-deposit-address", "coinjoin-use"):
+            continue  # numerous; listed with --json
+        first = f["addresses"][0] if f["addresses"] else f["txids"][0]
+        typer.echo(
+            f"{f['typology']} [{f['confidence']}] {first} (+{len(f['addresses']) - 1} addr, "
+            f"{len(f['txids'])} tx) {f['value']} sat heights {f['first_seen']}..{f['last_seen']}"
+            f" FATF {','.join(f['fatf_indicators'])}"
+        )
+    typer.echo(report["caveat"])
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect_cmd)

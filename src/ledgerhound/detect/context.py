@@ -1,0 +1,162 @@
+"""The shared scan state: one DuckDB connection with the helper tables every detector joins.
+
+Built once per scan in SQL (no per-transaction Python): ``coin`` (every output with the
+transaction that spends it), ``addr_cluster`` (address -> co-spend cluster; an address without
+a cluster is its own), ``service`` (clusters carrying a service tag such as an exchange, which
+detectors must never call terrorist), ``sanctioned`` (addresses on an imported sanctions list),
+``tx_src`` (each transaction's spending cluster) and ``coinjoin_tx`` (CoinJoins the clustering
+detected). In ``--seed`` mode the ``scope`` table restricts every detector to the transactions
+around the seed addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ledgerhound.attribution import tagstore
+from ledgerhound.attribution.taxonomy import SERVICE_CONCEPTS
+from ledgerhound.cluster.build import cluster_dir
+from ledgerhound.errors import StoreError
+
+SWEEP_INPUTS = 3  # inputs of a single-output service transaction that we call a sweep
+
+
+@dataclass
+class ScanContext:
+    """A store opened for detection; ``con`` holds the helper tables described above."""
+
+    store: Any
+    con: Any
+    fingerprint: str
+    scoped: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.store.root)
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+
+def _service_table(root: Path) -> pa.Table:
+    """Addresses whose tags name a service (exchange, mixer...) or a sanctions listing."""
+    tags = tagstore.load_tags(root).to_pylist()
+    addrs, labels, kinds = [], [], []
+    for t in tags:
+        if not t.get("valid", True) or not t.get("address"):
+            continue
+        concepts = {t.get("category"), *(t.get("concepts") or [])}
+        if concepts & SERVICE_CONCEPTS:
+            kind = "service"
+        elif "OFAC" in (t.get("label") or "") or "sanction" in (t.get("source") or "").lower():
+            kind = "sanctioned"
+        else:
+            continue
+        addrs.append(t["address"])
+        labels.append(f"{t.get('label')} [{t.get('category') or 'sanctions list'}]")
+        kinds.append(kind)
+    return pa.table(
+        {"address": pa.array(addrs, pa.string()), "label": pa.array(labels, pa.string()),
+         "kind": pa.array(kinds, pa.string())}
+    )  # fmt: skip
+
+
+def open_context(store: Any, seeds: list[str] | None = None, hops: int = 2) -> ScanContext:
+    """Open ``store`` for a scan; the co-spend clustering must exist (it names the wallets)."""
+    root = Path(store.root)
+    parquet = cluster_dir(root) / "clusters.parquet"
+    if not parquet.exists():
+        raise StoreError(f"no clustering in {root} (run `ledgerhound cluster build` first)")
+    con = store.connect()
+    ctx = ScanContext(store, con, store.manifest().fingerprint)
+    con.execute(f"CREATE OR REPLACE VIEW clusters AS SELECT * FROM read_parquet('{parquet}')")
+    cj = cluster_dir(root) / "coinjoins.parquet"
+    if cj.exists():
+        con.execute(f"CREATE TEMP TABLE coinjoin_tx AS SELECT * FROM read_parquet('{cj}')")
+    else:
+        con.execute("CREATE TEMP TABLE coinjoin_tx (txid VARCHAR, protocol VARCHAR)")
+    tagged = _service_table(root)
+    con.register("tagged_arrow", tagged)
+    con.execute("CREATE TEMP TABLE tagged AS SELECT * FROM tagged_arrow")
+    con.unregister("tagged_arrow")
+    con.execute(
+        "CREATE TEMP TABLE addr_cluster AS SELECT a.address, "
+        "coalesce(c.cluster_id, -a.address_id - 1) AS cluster_id "
+        "FROM addresses a LEFT JOIN clusters c USING (address_id)"
+    )
+    con.execute(
+        "CREATE TEMP TABLE service AS SELECT ac.cluster_id, min(t.label) AS label "
+        "FROM tagged t JOIN addr_cluster ac USING (address) WHERE t.kind = 'service' "
+        "GROUP BY ac.cluster_id"
+    )
+    if seeds:
+        _scope(ctx, seeds, hops)
+    _coins(ctx)
+    _sweep_targets(ctx)
+    return ctx
+
+
+def _sweep_targets(ctx: ScanContext) -> None:
+    """Extend ``service`` to the clusters a tagged service sweeps into (its hot wallet).
+
+    A service co-spending at least ``SWEEP_INPUTS`` of its coins into a single output moves money
+    internally (deposit addresses -> hot wallet); the hot wallet is rarely co-spent with the
+    deposits, so co-spend clustering alone leaves it untagged and its batch payouts would look
+    like a hub. Marked ``via = 'sweep'`` so the inference stays visible.
+    """
+    ctx.con.execute(
+        "INSERT INTO service SELECT DISTINCT ac.cluster_id, min(sv.label) || ' (swept into)' "
+        "FROM tx_src s JOIN service sv ON sv.cluster_id = s.cluster_id "
+        "JOIN transactions t ON t.txid = s.txid AND t.output_count = 1 "
+        "JOIN coin c ON c.txid = s.txid JOIN addr_cluster ac ON ac.address = c.address "
+        f"WHERE s.n_in >= {SWEEP_INPUTS} AND ac.cluster_id NOT IN (SELECT cluster_id FROM service) "
+        "GROUP BY ac.cluster_id"
+    )
+
+
+def _scope(ctx: ScanContext, seeds: list[str], hops: int) -> None:
+    """Transactions within ``hops`` transaction steps of the seed addresses (both directions)."""
+    con = ctx.con
+    ctx.scoped = True
+    con.execute("CREATE TEMP TABLE scope_addr (address VARCHAR)")
+    con.executemany("INSERT INTO scope_addr VALUES (?)", [[s] for s in sorted(set(seeds))])
+    con.execute("CREATE TEMP TABLE scope (txid VARCHAR)")
+    for _ in range(max(1, hops)):
+        con.execute(
+            "INSERT INTO scope SELECT txid FROM outputs WHERE address IN (SELECT address FROM "
+            "scope_addr) UNION SELECT txid FROM inputs WHERE prev_address IN (SELECT address "
+            "FROM scope_addr) EXCEPT SELECT txid FROM scope"
+        )
+        con.execute(
+            "INSERT INTO scope_addr SELECT address FROM outputs WHERE txid IN (SELECT txid FROM "
+            "scope) AND address IS NOT NULL UNION SELECT prev_address FROM inputs WHERE txid IN "
+            "(SELECT txid FROM scope) AND prev_address IS NOT NULL EXCEPT SELECT address FROM "
+            "scope_addr"
+        )
+
+
+def _coins(ctx: ScanContext) -> None:
+    """``coin``: outputs with their spender; ``tx_src``: each transaction's spending cluster."""
+    con = ctx.con
+    where = " WHERE o.txid IN (SELECT txid FROM scope) OR i.txid IN (SELECT txid FROM scope)"
+    con.execute(
+        "CREATE TEMP TABLE coin AS SELECT o.txid, o.vout, o.height, o.value, o.address, "
+        "i.txid AS spent_by, i.height AS spent_height FROM outputs o LEFT JOIN inputs i "
+        "ON i.prev_txid = o.txid AND i.prev_vout = o.vout" + (where if ctx.scoped else "")
+    )
+    scoped = (
+        " WHERE i.txid IN (SELECT txid FROM coin UNION SELECT spent_by FROM coin)"
+        if ctx.scoped
+        else ""
+    )
+    con.execute(
+        "CREATE TEMP TABLE tx_src AS SELECT i.txid, min(ac.cluster_id) AS cluster_id, "
+        "count(DISTINCT ac.cluster_id) AS n_clusters, count(*) AS n_in, "
+        "sum(i.prev_value) AS in_value FROM inputs i JOIN addr_cluster ac "
+        "ON ac.address = i.prev_address" + scoped + " GROUP BY i.txid"
+    )

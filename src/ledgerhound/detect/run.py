@@ -1,0 +1,103 @@
+"""Run the typology detectors over a store: the whole chain, or the neighbourhood of seeds.
+
+The answer is one JSON-able dict: method, per-detector parameters and the store's data
+fingerprint at the top level, then the findings sorted by typology and first height, so the same
+store and options always give byte-identical output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any
+
+from ledgerhound.detect import campaign, cashout, crowdfunding, hub, layering, peel, structuring
+from ledgerhound.detect.context import ScanContext, open_context
+from ledgerhound.detect.finding import FATF_INDICATORS, Finding
+from ledgerhound.errors import InvalidInputError, NotFoundError
+
+METHOD = "ledgerhound typology detection v1 (heuristics over co-spend clusters and tags)"
+
+Detector = Callable[[ScanContext], list[Finding]]
+#: typology name -> (detector, its parameters, method line); the order is the report order.
+DETECTORS: dict[str, tuple[Detector, Any, str]] = {
+    campaign.TYPOLOGY: (campaign.detect, campaign.CampaignParams(), campaign.METHOD),
+    crowdfunding.TYPOLOGY: (
+        crowdfunding.detect, crowdfunding.CrowdfundingParams(), crowdfunding.METHOD
+    ),
+    hub.TYPOLOGY: (hub.detect, hub.HubParams(), hub.METHOD),
+    peel.TYPOLOGY: (peel.detect, peel.PeelParams(), peel.METHOD),
+    layering.COINJOIN: (layering.coinjoins, None, layering.METHOD),
+    layering.LAYERING: (layering.layering, layering.LayeringParams(), layering.METHOD),
+    cashout.DEPOSIT: (cashout.deposits, cashout.CashoutParams(), cashout.METHOD),
+    cashout.BROKER: (cashout.brokers, cashout.CashoutParams(), cashout.METHOD),
+    structuring.STRUCTURING: (
+        structuring.structuring, structuring.StructuringParams(), structuring.METHOD
+    ),
+    structuring.DORMANT: (structuring.dormant, structuring.StructuringParams(), structuring.METHOD),
+}  # fmt: skip
+
+
+def check_typologies(names: Iterable[str]) -> list[str]:
+    """The requested typologies in report order (all when none are named)."""
+    wanted = list(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in DETECTORS]
+    if unknown:
+        raise InvalidInputError(f"unknown typology {unknown[0]!r} (known: {', '.join(DETECTORS)})")
+    return [n for n in DETECTORS if not wanted or n in wanted]
+
+
+def check_seeds(ctx_store: Any, seeds: list[str]) -> None:
+    """Every seed must be an address the store has seen (one-line error otherwise)."""
+    con = ctx_store.connect()
+    try:
+        for seed in seeds:
+            if con.execute("SELECT 1 FROM addresses WHERE address = ?", [seed]).fetchone() is None:
+                raise NotFoundError(f"seed address {seed!r} is not in the store")
+    finally:
+        con.close()
+
+
+def scan(
+    store: Any,
+    typologies: Iterable[str] = (),
+    seeds: Iterable[str] = (),
+    hops: int = 2,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run the detectors; ``seeds`` restricts them to ``hops`` transactions around the seeds."""
+    names = check_typologies(typologies)
+    seed_list = sorted(set(seeds))
+    if hops < 1:
+        raise InvalidInputError(f"--hops must be at least 1 (got {hops})")
+    if seed_list:
+        check_seeds(store, seed_list)
+    ctx = open_context(store, seed_list or None, hops)
+    findings: list[Finding] = []
+    try:
+        for i, name in enumerate(names):
+            if progress is not None:
+                progress(name, i, len(names))
+            fn, params, _ = DETECTORS[name]
+            findings.extend(fn(ctx) if params is None else fn(ctx, params))
+    finally:
+        ctx.con.close()
+    findings.sort(key=Finding.sort_key)
+    manifest = store.manifest()
+    return {
+        "method": METHOD,
+        "data_fingerprint": ctx.fingerprint,
+        "network": manifest.network,
+        "mode": "seed" if seed_list else "full",
+        "seeds": seed_list,
+        "hops": hops if seed_list else None,
+        "typologies": names,
+        "parameters": {
+            n: {"method": DETECTORS[n][2], **(asdict(DETECTORS[n][1]) if DETECTORS[n][1] else {})}
+            for n in names
+        },
+        "fatf_indicators": FATF_INDICATORS,
+        "caveat": "heuristic patterns, not attribution: verify each finding's evidence",
+        "counts": {n: sum(1 for f in findings if f.typology == n) for n in names},
+        "findings": [f.to_dict() for f in findings],
+    }
