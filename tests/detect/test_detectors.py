@@ -245,11 +245,15 @@ def test_cli_json_is_deterministic_and_errors_are_one_line(tmp_path):
     second = run_cli("detect", "--json", store=store.root)
     assert first.stdout == second.stdout
     doc = first.json
-    assert doc["data_fingerprint"] and doc["parameters"]["peel-chain"]["min_length"] == 4
+    assert doc["data_fingerprint"] and doc["parameters"]["peel-chain"]["min_length"] == 5
     for f in doc["findings"]:
         assert set(f) == {"typology", "confidence", "addresses", "txids", "value", "first_seen",
                           "last_seen", "evidence", "fatf_indicators"}  # fmt: skip
     human = run_cli("detect", "-t", "per-donor-campaign", store=store.root)
     assert human.exit_code == 0 and "per-donor-campaign [" in human.stdout
+    tuned = run_cli("detect", "--json", "--set", "peel-chain.min_length=7", store=store.root)
+    assert tuned.exit_code == 0 and tuned.json["parameters"]["peel-chain"]["min_length"] == 7
+    wrong = run_cli("detect", "--set", "peel-chain.nope=1", store=store.root)
+    assert wrong.exit_code == 4 and "TYPOLOGY.PARAMETER" in wrong.stderr
     bad = run_cli("detect", "--seed", addr("nowhere"), store=store.root)
     assert bad.exit_code == 3 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

@@ -18,6 +18,9 @@ def detect_cmd(
         [], "--seed", help="Examine only the neighbourhood of these addresses (repeatable)."
     ),
     hops: int = typer.Option(2, help="With --seed: transactions to expand around the seeds."),
+    overrides: list[str] = typer.Option(
+        [], "--set", help="Override a parameter: TYPOLOGY.PARAMETER=NUMBER (repeatable)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Detect typologies (docs/methods/typologies.md); findings are heuristics, not attribution."""
@@ -29,7 +32,7 @@ def detect_cmd(
             sys.stderr.write(f"\r[{i + 1}/{n}] {name:<40}")
             sys.stderr.flush()
 
-    report = scan(Store(store_path(ctx)), typology, seed, hops, progress)
+    report = scan(Store(store_path(ctx)), typology, seed, hops, progress, overrides)
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 50 + "\r")
     emit(report, as_json, _human)

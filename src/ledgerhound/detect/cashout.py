@@ -73,8 +73,13 @@ WHERE o.to_service >= ? * o.sent AND len(o.txids) >= ?
 def deposits(ctx: ScanContext, params: CashoutParams = CashoutParams()) -> list[Finding]:
     """One finding per address whose every received coin a tagged service swept."""
     findings = []
+    sql = DEPOSITS
+    if ctx.scoped:  # only deposit addresses the neighbourhood itself paid into
+        sql = sql.replace("WHERE c.address IS NOT NULL", "WHERE c.address IS NOT NULL AND "
+                          "c.address IN (SELECT address FROM coin WHERE txid IN "
+                          "(SELECT txid FROM scope))")  # fmt: skip
     for address, label, n, value, first, last, sweeps in ctx.rows(
-        DEPOSITS, [params.max_deposit_findings]
+        sql, [params.max_deposit_findings]
     ):
         ev = {"service": label, "coins_received": int(n), "sweep_txids": list(sweeps)}
         findings.append(

@@ -23,6 +23,8 @@ from ledgerhound.cluster.build import cluster_dir
 from ledgerhound.errors import StoreError
 
 SWEEP_INPUTS = 3  # inputs of a single-output service transaction that we call a sweep
+MAX_EXPAND_DEGREE = 200  # seed mode does not expand through addresses in more transactions
+MAX_EXPAND_TX = 60  # ... nor through transactions with more inputs + outputs (batches, sweeps)
 
 
 @dataclass
@@ -84,21 +86,39 @@ def open_context(store: Any, seeds: list[str] | None = None, hops: int = 2) -> S
     con.register("tagged_arrow", tagged)
     con.execute("CREATE TEMP TABLE tagged AS SELECT * FROM tagged_arrow")
     con.unregister("tagged_arrow")
+    if seeds:
+        _scope(ctx, seeds, hops)
+    _coins(ctx)
+    _clusters(ctx)
+    _sweep_targets(ctx)
+    return ctx
+
+
+def _clusters(ctx: ScanContext) -> None:
+    """``addr_cluster``, ``service`` and ``tx_src`` (restricted to the scope in seed mode)."""
+    con = ctx.con
+    only = (
+        " WHERE a.address IN (SELECT address FROM coin UNION SELECT address FROM tagged "
+        "UNION SELECT prev_address FROM inputs WHERE txid IN (SELECT txid FROM coin "
+        "UNION SELECT spent_by FROM coin))"
+    )
     con.execute(
         "CREATE TEMP TABLE addr_cluster AS SELECT a.address, "
         "coalesce(c.cluster_id, -a.address_id - 1) AS cluster_id "
-        "FROM addresses a LEFT JOIN clusters c USING (address_id)"
+        "FROM addresses a LEFT JOIN clusters c USING (address_id)" + (only if ctx.scoped else "")
     )
     con.execute(
         "CREATE TEMP TABLE service AS SELECT ac.cluster_id, min(t.label) AS label "
         "FROM tagged t JOIN addr_cluster ac USING (address) WHERE t.kind = 'service' "
         "GROUP BY ac.cluster_id"
     )
-    if seeds:
-        _scope(ctx, seeds, hops)
-    _coins(ctx)
-    _sweep_targets(ctx)
-    return ctx
+    scoped = " WHERE i.txid IN (SELECT txid FROM coin UNION SELECT spent_by FROM coin)"
+    con.execute(
+        "CREATE TEMP TABLE tx_src AS SELECT i.txid, min(ac.cluster_id) AS cluster_id, "
+        "count(DISTINCT ac.cluster_id) AS n_clusters, count(*) AS n_in, "
+        "sum(i.prev_value) AS in_value FROM inputs i JOIN addr_cluster ac "
+        "ON ac.address = i.prev_address" + (scoped if ctx.scoped else "") + " GROUP BY i.txid"
+    )
 
 
 def _sweep_targets(ctx: ScanContext) -> None:
@@ -107,7 +127,7 @@ def _sweep_targets(ctx: ScanContext) -> None:
     A service co-spending at least ``SWEEP_INPUTS`` of its coins into a single output moves money
     internally (deposit addresses -> hot wallet); the hot wallet is rarely co-spent with the
     deposits, so co-spend clustering alone leaves it untagged and its batch payouts would look
-    like a hub. Marked ``via = 'sweep'`` so the inference stays visible.
+    like a hub. Such labels end in "(swept into)" so the inference stays visible.
     """
     ctx.con.execute(
         "INSERT INTO service SELECT DISTINCT ac.cluster_id, min(sv.label) || ' (swept into)' "
@@ -120,43 +140,58 @@ def _sweep_targets(ctx: ScanContext) -> None:
 
 
 def _scope(ctx: ScanContext, seeds: list[str], hops: int) -> None:
-    """Transactions within ``hops`` transaction steps of the seed addresses (both directions)."""
+    """Transactions within ``hops`` steps of the seeds; busy addresses are not expanded through.
+
+    An address in more than ``MAX_EXPAND_DEGREE`` transactions (an exchange hot wallet, a
+    coordinator) is kept in scope but its other transactions are not followed, and the other
+    participants of a transaction with more than ``MAX_EXPAND_TX`` inputs and outputs (an
+    exchange's sweep or batch payout, a CoinJoin) are not expanded either, so the neighbourhood
+    stays small on a large chain.
+    """
     con = ctx.con
     ctx.scoped = True
     con.execute("CREATE TEMP TABLE scope_addr (address VARCHAR)")
-    con.executemany("INSERT INTO scope_addr VALUES (?)", [[s] for s in sorted(set(seeds))])
+    con.execute("CREATE TEMP TABLE frontier (address VARCHAR)")
+    con.executemany("INSERT INTO frontier VALUES (?)", [[s] for s in sorted(set(seeds))])
     con.execute("CREATE TEMP TABLE scope (txid VARCHAR)")
     for _ in range(max(1, hops)):
+        con.execute("INSERT INTO scope_addr SELECT address FROM frontier")
         con.execute(
-            "INSERT INTO scope SELECT txid FROM outputs WHERE address IN (SELECT address FROM "
-            "scope_addr) UNION SELECT txid FROM inputs WHERE prev_address IN (SELECT address "
-            "FROM scope_addr) EXCEPT SELECT txid FROM scope"
+            "CREATE OR REPLACE TEMP TABLE step AS SELECT txid, address FROM outputs WHERE address "
+            "IN (SELECT address FROM frontier) UNION SELECT txid, prev_address FROM inputs "
+            "WHERE prev_address IN (SELECT address FROM frontier)"
         )
         con.execute(
-            "INSERT INTO scope_addr SELECT address FROM outputs WHERE txid IN (SELECT txid FROM "
-            "scope) AND address IS NOT NULL UNION SELECT prev_address FROM inputs WHERE txid IN "
-            "(SELECT txid FROM scope) AND prev_address IS NOT NULL EXCEPT SELECT address FROM "
-            "scope_addr"
+            "INSERT INTO scope SELECT DISTINCT txid FROM step WHERE address IN (SELECT address "
+            "FROM step GROUP BY address HAVING count(DISTINCT txid) <= ?) "
+            "EXCEPT SELECT txid FROM scope",
+            [MAX_EXPAND_DEGREE],
         )
+        small = (
+            "(SELECT txid FROM transactions WHERE txid IN (SELECT txid FROM scope) "
+            f"AND input_count + output_count <= {MAX_EXPAND_TX})"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT address FROM outputs WHERE txid IN "
+            f"{small} AND address IS NOT NULL UNION SELECT prev_address FROM inputs WHERE txid "
+            f"IN {small} AND prev_address IS NOT NULL EXCEPT SELECT address FROM scope_addr"
+        )
+    con.execute("INSERT INTO scope_addr SELECT address FROM frontier")
 
 
 def _coins(ctx: ScanContext) -> None:
-    """``coin``: outputs with their spender; ``tx_src``: each transaction's spending cluster."""
+    """``coin``: outputs with the transaction spending each (in seed mode: the scope's outputs
+    and every output paying an address in scope, so "received once" stays true)."""
     con = ctx.con
-    where = " WHERE o.txid IN (SELECT txid FROM scope) OR i.txid IN (SELECT txid FROM scope)"
+    outputs, inputs = "outputs", "inputs"
+    if ctx.scoped:
+        outputs = (
+            "(SELECT * FROM outputs WHERE txid IN (SELECT txid FROM scope) "
+            "OR address IN (SELECT address FROM scope_addr))"
+        )
+        inputs = f"(SELECT * FROM inputs WHERE prev_txid IN (SELECT txid FROM {outputs}))"
     con.execute(
         "CREATE TEMP TABLE coin AS SELECT o.txid, o.vout, o.height, o.value, o.address, "
-        "i.txid AS spent_by, i.height AS spent_height FROM outputs o LEFT JOIN inputs i "
-        "ON i.prev_txid = o.txid AND i.prev_vout = o.vout" + (where if ctx.scoped else "")
-    )
-    scoped = (
-        " WHERE i.txid IN (SELECT txid FROM coin UNION SELECT spent_by FROM coin)"
-        if ctx.scoped
-        else ""
-    )
-    con.execute(
-        "CREATE TEMP TABLE tx_src AS SELECT i.txid, min(ac.cluster_id) AS cluster_id, "
-        "count(DISTINCT ac.cluster_id) AS n_clusters, count(*) AS n_in, "
-        "sum(i.prev_value) AS in_value FROM inputs i JOIN addr_cluster ac "
-        "ON ac.address = i.prev_address" + scoped + " GROUP BY i.txid"
+        f"i.txid AS spent_by, i.height AS spent_height FROM {outputs} o LEFT JOIN {inputs} i "
+        "ON i.prev_txid = o.txid AND i.prev_vout = o.vout"
     )

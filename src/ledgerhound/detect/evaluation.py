@@ -79,9 +79,7 @@ def truth_sets(ctx: EvalContext) -> dict[str, set[str]]:
         "exchange-deposit-address": {
             a for a, ks in deposit_spends.items() if ks == {"exchange_sweep"}
         },
-        "unlicensed-broker-behaviour": {a for a, r in roles.items() if r["entity_kind"] == "broker"}
-        & {a for a in deposit_spends}
-        | _broker_addresses(ctx, roles),
+        "unlicensed-broker-behaviour": _broker_addresses(ctx, roles),
     }
 
 

@@ -7,6 +7,7 @@ and the store's data fingerprint at the top level so every result can be reprodu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,9 +55,6 @@ class Finding:
         }
 
     def sort_key(self) -> tuple:
-        return (
-            self.typology,
-            self.first_seen or 0,
-            sorted(self.txids)[:1],
-            sorted(self.addresses)[:1],
-        )
+        """Typology, first height, then the whole record: a total order, whatever SQL returned."""
+        doc = self.to_dict()
+        return (self.typology, self.first_seen or 0, json.dumps(doc, sort_keys=True))

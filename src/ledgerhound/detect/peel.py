@@ -25,10 +25,10 @@ METHOD = "linked 1-2-input 2-output steps, remainder >= ratio x peel, followed o
 
 @dataclass(frozen=True)
 class PeelParams:
-    min_length: int = 4  # linked steps
+    min_length: int = 5  # linked steps
     min_peel: int = MIN_PEEL
     ratio: int = PEEL_RATIO
-    max_gap: int = 2  # blocks between a step and the step spending its remainder
+    max_gap: int = 1  # blocks between a step and the step spending its remainder
 
 
 STEPS = """

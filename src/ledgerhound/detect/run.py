@@ -8,7 +8,7 @@ store and options always give byte-identical output.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 from ledgerhound.detect import campaign, cashout, crowdfunding, hub, layering, peel, structuring
@@ -58,15 +58,45 @@ def check_seeds(ctx_store: Any, seeds: list[str]) -> None:
         con.close()
 
 
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """``TYPOLOGY.FIELD=NUMBER`` strings -> the detectors' parameters with those values."""
+    params = {name: spec[1] for name, spec in DETECTORS.items()}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        name, dot, field = key.partition(".")
+        current = params.get(name)
+        known = {f.name: f.type for f in fields(current)} if current is not None else {}
+        if not sep or not dot or field not in known:
+            raise InvalidInputError(
+                f"--set {item!r}: expected TYPOLOGY.PARAMETER=NUMBER with a parameter listed "
+                "in the report's 'parameters'"
+            )
+        try:
+            value: Any = float(raw) if known[field] == "float" else int(raw)
+        except ValueError:
+            raise InvalidInputError(f"--set {item!r}: {raw!r} is not a number") from None
+        params[name] = replace(current, **{field: value})
+    return params
+
+
+def _near(ctx: ScanContext, findings: list[Finding], seeds: list[str]) -> list[Finding]:
+    """Seed mode keeps findings that involve a seed or a transaction within ``hops`` of one."""
+    scope = {r[0] for r in ctx.rows("SELECT txid FROM scope")}
+    wanted = set(seeds)
+    return [f for f in findings if scope.intersection(f.txids) or wanted.intersection(f.addresses)]
+
+
 def scan(
     store: Any,
     typologies: Iterable[str] = (),
     seeds: Iterable[str] = (),
     hops: int = 2,
     progress: Callable[[str, int, int], None] | None = None,
+    overrides: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Run the detectors; ``seeds`` restricts them to ``hops`` transactions around the seeds."""
     names = check_typologies(typologies)
+    params = parse_overrides(overrides)
     seed_list = sorted(set(seeds))
     if hops < 1:
         raise InvalidInputError(f"--hops must be at least 1 (got {hops})")
@@ -78,8 +108,10 @@ def scan(
         for i, name in enumerate(names):
             if progress is not None:
                 progress(name, i, len(names))
-            fn, params, _ = DETECTORS[name]
-            findings.extend(fn(ctx) if params is None else fn(ctx, params))
+            fn = DETECTORS[name][0]
+            findings.extend(fn(ctx) if params[name] is None else fn(ctx, params[name]))
+        if seed_list:
+            findings = _near(ctx, findings, seed_list)
     finally:
         ctx.con.close()
     findings.sort(key=Finding.sort_key)
@@ -93,7 +125,7 @@ def scan(
         "hops": hops if seed_list else None,
         "typologies": names,
         "parameters": {
-            n: {"method": DETECTORS[n][2], **(asdict(DETECTORS[n][1]) if DETECTORS[n][1] else {})}
+            n: {"method": DETECTORS[n][2], **(asdict(params[n]) if params[n] else {})}
             for n in names
         },
         "fatf_indicators": FATF_INDICATORS,
