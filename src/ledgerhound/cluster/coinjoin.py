@@ -172,7 +172,7 @@ def generic(tx: TxShape, mainnet: bool = True) -> CoinJoinVerdict | None:
     if count != participants:
         return None
     return CoinJoinVerdict(
-        "generic", 30, "equal-output rule: ceil(outputs/2) participants share one value",
+        "generic", 15, "equal-output rule: ceil(outputs/2) participants share one value",
         {"denomination": value, "participants": participants},
     )  # fmt: skip
 
