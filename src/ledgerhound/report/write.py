@@ -15,8 +15,6 @@ import json
 import os
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 from ledgerhound.attribution.tag import Tag
 from ledgerhound.errors import InvalidInputError, SourceUnavailableError
@@ -99,32 +97,13 @@ def findings_csv(rows: list[dict[str, Any]]) -> str:
 
 def graphml(inv: Investigation) -> str:
     """Forward and backward flow edges in one graph; each edge says which trace found it."""
+    from ledgerhound.trace.export import graphml_text
+
     edges = []
     for name, res in (("backward", inv.backward), ("forward", inv.forward)):
         if res is not None:
             edges += [dict(e, trace=name) for e in res.edges()]
-    nodes = sorted({e["source"] for e in edges} | {e["target"] for e in edges})
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',
-        '  <key id="kind" for="node" attr.name="kind" attr.type="string"/>',
-        '  <key id="value" for="edge" attr.name="value" attr.type="long"/>',
-        '  <key id="hop" for="edge" attr.name="hop" attr.type="int"/>',
-        '  <key id="trace" for="edge" attr.name="trace" attr.type="string"/>',
-        '  <graph id="flows" edgedefault="directed">',
-    ]
-    for n in nodes:
-        kind = n.split(":", 1)[0] if ":" in n else "sink"
-        lines.append(
-            f'    <node id={quoteattr(n)}><data key="kind">{xml_escape(kind)}</data></node>'
-        )
-    for i, e in enumerate(edges):
-        lines.append(
-            f'    <edge id="e{i}" source={quoteattr(e["source"])} target={quoteattr(e["target"])}>'
-            f'<data key="value">{e["value"]}</data><data key="hop">{e["hop"]}</data>'
-            f'<data key="trace">{e["trace"]}</data></edge>'
-        )
-    return "\n".join([*lines, "  </graph>", "</graphml>", ""])
+    return graphml_text(edges, "flows", extra=("trace",))
 
 
 def tagpack(report: dict[str, Any], path: Path) -> None:

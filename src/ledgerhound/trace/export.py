@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from ledgerhound.errors import InvalidInputError
 from ledgerhound.trace.result import TraceResult
@@ -22,8 +22,8 @@ def _kind(node: str) -> str:
     return node.split(":", 1)[0] if ":" in node else "sink"
 
 
-def write_graphml(result: TraceResult, path: str | os.PathLike[str]) -> dict[str, int]:
-    edges = result.edges()
+def graphml_text(edges: list[dict], graph_id: str, extra: tuple[str, ...] = ()) -> str:
+    """GraphML for flow ``edges`` (source, target, value, hop and the string fields ``extra``)."""
     nodes = sorted({e["source"] for e in edges} | {e["target"] for e in edges})
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -31,17 +31,26 @@ def write_graphml(result: TraceResult, path: str | os.PathLike[str]) -> dict[str
         '  <key id="kind" for="node" attr.name="kind" attr.type="string"/>',
         '  <key id="value" for="edge" attr.name="value" attr.type="long"/>',
         '  <key id="hop" for="edge" attr.name="hop" attr.type="int"/>',
-        f'  <graph id={quoteattr(result.params["policy"])} edgedefault="directed">',
+        *(f'  <key id="{k}" for="edge" attr.name="{k}" attr.type="string"/>' for k in extra),
+        f'  <graph id={quoteattr(graph_id)} edgedefault="directed">',
     ]
     for n in nodes:
-        lines.append(f'    <node id={quoteattr(n)}><data key="kind">{_kind(n)}</data></node>')
+        lines.append(
+            f'    <node id={quoteattr(n)}><data key="kind">{escape(_kind(n))}</data></node>'
+        )
     for i, e in enumerate(edges):
+        more = "".join(f'<data key="{k}">{escape(str(e[k]))}</data>' for k in extra)
         lines.append(
             f'    <edge id="e{i}" source={quoteattr(e["source"])} target={quoteattr(e["target"])}>'
-            f'<data key="value">{e["value"]}</data><data key="hop">{e["hop"]}</data></edge>'
+            f'<data key="value">{e["value"]}</data><data key="hop">{e["hop"]}</data>{more}</edge>'
         )
-    lines += ["  </graph>", "</graphml>", ""]
-    _write(path, "\n".join(lines))
+    return "\n".join([*lines, "  </graph>", "</graphml>", ""])
+
+
+def write_graphml(result: TraceResult, path: str | os.PathLike[str]) -> dict[str, int]:
+    edges = result.edges()
+    _write(path, graphml_text(edges, result.params["policy"]))
+    nodes = {e["source"] for e in edges} | {e["target"] for e in edges}
     return {"nodes": len(nodes), "edges": len(edges)}
 
 
