@@ -73,19 +73,7 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
     if new_cj is not None:
         coinjoins = pa.concat_tables([coinjoins, new_cj])
     excluded = coinjoins.column("txid").to_pylist() if params.coinjoin_filter else []
-    n_edges, new_held = 0, []
-    for src, dst, txids, _ in edges.cospend_edges(con, after, excluded):
-        held_idx = uf.unite(src, dst, params.guard)
-        new_held += [(txids[i], src[i], dst[i]) for i in held_idx]
-        n_edges += len(src)
-    if params.with_change:
-        from ledgerhound.cluster.changemerge import change_edges
-
-        lowest = manifest.height_range()[0]
-        src, dst, txids = change_edges(con, params.change_min_confidence, mainnet, lowest)
-        held_idx = uf.unite(src, dst, params.guard)
-        new_held += [(txids[i], src[i], dst[i]) for i in held_idx]
-        n_edges += len(src)
+    n_edges, new_held = _unite_all(con, uf, params, after, excluded, manifest)
     held = pa.concat_tables([held, _held_table(uf, new_held)])
     last = con.execute(
         "SELECT coalesce(max(height), -1), coalesce(max(tx_index), -1) FROM transactions"
@@ -106,12 +94,30 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
         "addresses_epoch": manifest.addresses_epoch,
         "history": _history(con, last[0]),
         "edges_added": int(n_edges),
-        "clusters": int(len(np.unique(labels))) if len(labels) else 0,
+        # a cluster's id is its smallest member, so each cluster has exactly one self-label
+        "clusters": int(np.count_nonzero(labels == np.arange(len(labels), dtype=np.int32))),
         "coinjoins_excluded": coinjoins.num_rows,
         "held_merges": held.num_rows,
     }
     _write(root, uf, labels, coinjoins, held, meta)
     return meta
+
+
+def _unite_all(con, uf: UnionFind, params: ClusterParams, after, excluded, manifest):
+    """Apply co-spend edges after ``after`` (and change edges when asked); return the edge
+    count and the merges the collapse guard held."""
+    n_edges, held = 0, []
+    for src, dst, txids, _ in edges.cospend_edges(con, after, excluded):
+        held += [(txids[i], src[i], dst[i]) for i in uf.unite(src, dst, params.guard)]
+        n_edges += len(src)
+    if params.with_change:
+        from ledgerhound.cluster.changemerge import change_edges
+
+        mainnet, lowest = manifest.network == "mainnet", manifest.height_range()[0]
+        src, dst, txids = change_edges(con, params.change_min_confidence, mainnet, lowest)
+        held += [(txids[i], src[i], dst[i]) for i in uf.unite(src, dst, params.guard)]
+        n_edges += len(src)
+    return n_edges, held
 
 
 def _incremental_blocker(
