@@ -108,7 +108,14 @@ class Store:
             raise StoreError(
                 f"cannot write store at {self.root}: {reason}", path=str(self.root)
             ) from exc
-        except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+        except duckdb.OutOfMemoryException as exc:
+            first = str(exc).splitlines()[0]
+            raise StoreError(
+                f"ingest into {self.root} ran out of memory ({first}); nothing was written. "
+                "Commit in smaller steps (--checkpoint-blocks N) or raise LEDGERHOUND_DUCKDB_MEMORY",
+                path=str(self.root),
+            ) from exc
+        except duckdb.IOException as exc:
             first = str(exc).splitlines()[0]
             raise StoreError(
                 f"cannot write store at {self.root}: {first}", path=str(self.root)

@@ -6,6 +6,7 @@ store spill to disk instead of growing without bound.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,25 @@ import pyarrow.parquet as pq
 
 from ledgerhound.store.schema import arrow_schema
 
-MEMORY_LIMIT = "1GB"
+
+def _default_memory_limit() -> str:
+    """A quarter of physical memory (at least 1 GB), or ``LEDGERHOUND_DUCKDB_MEMORY``.
+
+    Why not a fixed 1 GB: some DuckDB operators (string-keyed joins and aggregates while
+    resolving millions of inputs) cannot spill everything, and a 10M-transaction commit ran out
+    at 1 GB. A quarter leaves room for the rest of the process on any machine.
+    """
+    configured = os.environ.get("LEDGERHOUND_DUCKDB_MEMORY")
+    if configured:
+        return configured
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return "1GB"
+    return f"{max(1, total // 4 // 2**30)}GB"
+
+
+MEMORY_LIMIT = _default_memory_limit()
 THREADS = 2
 COMPRESSION = "zstd"
 FETCH_ROWS = 65_536
