@@ -112,7 +112,8 @@ class Store:
             first = str(exc).splitlines()[0]
             raise StoreError(
                 f"ingest into {self.root} ran out of memory ({first}); nothing was written. "
-                "Commit in smaller steps (--checkpoint-blocks N) or raise LEDGERHOUND_DUCKDB_MEMORY",
+                "Commit in smaller steps (--checkpoint-blocks N) or raise "
+                "LEDGERHOUND_DUCKDB_MEMORY",
                 path=str(self.root),
             ) from exc
         except duckdb.IOException as exc:
