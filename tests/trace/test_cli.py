@@ -114,3 +114,18 @@ def test_tracing_from_a_service_address_warns(case):
             break
     assert doc is not None
     assert doc["warnings"] and "attributed to a service (exchange)" in doc["warnings"][0]
+
+
+def test_session_caches_graph_and_cluster_labels(case):
+    import numpy as np
+
+    from ledgerhound.store import Store
+    from ledgerhound.trace.session import GRAPH_DIR, open_session
+
+    _, store_dir = case
+    first = open_session(Store(store_dir))
+    cached = list((store_dir / GRAPH_DIR).glob("clusters-*.npy"))
+    assert len(cached) == 1
+    second = open_session(Store(store_dir))
+    assert np.array_equal(np.asarray(first.labels.clusters), np.asarray(second.labels.clusters))
+    assert first.labels.categories == second.labels.categories

@@ -8,6 +8,8 @@ path is kept in the tag store) so a service's unlabelled deposit addresses stop 
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,16 +61,29 @@ def _graph(store: Any, fingerprint: str) -> FlowGraph:
 
 
 def _clusters(con: Any, root: Path, graph: FlowGraph) -> np.ndarray | None:
+    """Cluster id per graph address id, cached next to the graph for this clustering build
+    (mapping 18 M address strings takes tens of seconds; a warm start should not)."""
+    from ledgerhound.cluster.build import cluster_dir
     from ledgerhound.cluster.lookup import attach
 
     if not attach(con, root):
         return None
+    meta = (cluster_dir(root) / "meta.json").read_bytes()
+    cache = root / GRAPH_DIR / f"clusters-{hashlib.sha256(meta).hexdigest()[:16]}.npy"
+    if cache.exists() and graph_meta(root / GRAPH_DIR) is not None:
+        return np.load(cache, mmap_mode="r")
     table = arrow_table(
         con.sql(
             "SELECT a.address, c.cluster_id FROM clusters c JOIN addresses a USING (address_id)"
         )
     )
-    return Labels.cluster_array(graph, table["address"], table["cluster_id"].to_numpy())
+    clusters = Labels.cluster_array(graph, table["address"], table["cluster_id"].to_numpy())
+    for old in cache.parent.glob("clusters-*.npy"):
+        old.unlink()
+    tmp = cache.with_suffix(".partial.npy")
+    np.save(tmp, clusters, allow_pickle=False)
+    os.replace(tmp, cache)
+    return clusters
 
 
 def _labels(root: Path, graph: FlowGraph, clusters: np.ndarray | None) -> Labels:
