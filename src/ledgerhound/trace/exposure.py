@@ -142,7 +142,7 @@ def screen(
     the per-hop cost is shared; groups never exchange value.
     """
     policy = policy or load_policy()
-    index = graph.address_index()
+    index = graph.address_ids(list(addresses))
     found = [index[a] for a in addresses if a in index]
     outs = [graph.address_outputs(a) for a in found]
     seeds = np.concatenate(outs) if outs else np.zeros(0, dtype=np.int64)

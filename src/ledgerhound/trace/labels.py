@@ -65,8 +65,9 @@ class Labels:
         if clusters is not None and len(clusters) != n:
             raise ValueError(f"clusters has {len(clusters)} entries, the graph {n} addresses")
         found: dict[int, set[str]] = {}
-        index = graph.address_index()
-        for address, cats in (address_categories or {}).items():
+        categories = dict(address_categories or {})
+        index = graph.address_ids(list(categories))
+        for address, cats in categories.items():
             a = index.get(address)
             if a is not None:
                 found.setdefault(a, set()).update(cats)

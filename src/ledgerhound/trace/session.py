@@ -94,7 +94,7 @@ def _labels(root: Path, graph: FlowGraph, clusters: np.ndarray | None) -> Labels
             by_address.setdefault(tag.address, set()).update(tag.categories)
     by_cluster: dict[int, set[str]] = {}
     if clusters is not None:
-        index = graph.address_index()
+        index = graph.address_ids(list(by_address))
         for address, cats in by_address.items():
             a = index.get(address)
             if a is not None and clusters[a] >= 0:
@@ -107,7 +107,7 @@ def seed_warnings(session: TraceSession, seeds: list[str]) -> list[str]:
     the service's own money (other customers' funds), not the seed's."""
     from ledgerhound.trace.labels import is_service
 
-    index = session.graph.address_index()
+    index = session.graph.address_ids([str(s) for s in seeds])
     notes = []
     for seed in seeds:
         a = index.get(seed)
@@ -128,7 +128,7 @@ def attach_tags(doc: dict, session: TraceSession, store_root: Path) -> dict:
     tags = [
         t for t in tagstore.table_to_tags(tagstore.load_tags(store_root)) if t.valid is not False
     ]
-    index = session.graph.address_index()
+    index = session.graph.address_ids(sorted({t.address for t in tags}))
     clusters = session.labels.clusters
     by_cluster: dict[int, list] = {}
     for tag in tags:
