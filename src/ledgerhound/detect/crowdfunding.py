@@ -31,11 +31,17 @@ class CrowdfundingParams:
     min_distinct_values: float = 0.5  # distinct amounts / payments: fixed fees are a service
 
 
+# Two phases: a plain count (spillable) keeps only addresses paid at least ``min_payers`` times,
+# then the holistic aggregates (median, quantile, lists) run on those few. Exact: payers <= n.
 SQL = """
-WITH pay AS (
+WITH candidate AS (
+    SELECT address FROM coin WHERE address IS NOT NULL GROUP BY address HAVING count(*) >= ?
+),
+pay AS (
     SELECT c.address, c.txid, c.value, c.height, s.cluster_id AS payer,
            (sv.cluster_id IS NOT NULL) AS via_service, ac.cluster_id AS owner
-    FROM coin c JOIN tx_src s ON s.txid = c.txid JOIN addr_cluster ac ON ac.address = c.address
+    FROM coin c JOIN candidate USING (address)
+    JOIN tx_src s ON s.txid = c.txid JOIN addr_cluster ac ON ac.address = c.address
     LEFT JOIN service sv ON sv.cluster_id = s.cluster_id
     WHERE c.address IS NOT NULL AND c.txid NOT IN (SELECT txid FROM coinjoin_tx)
 )
@@ -57,7 +63,7 @@ def detect(ctx: ScanContext, params: CrowdfundingParams = CrowdfundingParams()) 
     """One finding per address that many unrelated payers paid small amounts."""
     hosted = dict(ctx.rows("SELECT cluster_id, label FROM service"))
     findings = []
-    for row in ctx.rows(SQL, [params.min_payers]):
+    for row in ctx.rows(SQL, [params.min_payers, params.min_payers]):
         (address, owner, n, outside, payers, via_svc, med, p90, value, first, last, txids,
          amounts) = row  # fmt: skip
         if med is None or med > params.max_median or p90 > params.max_p90:
