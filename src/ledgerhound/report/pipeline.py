@@ -23,6 +23,7 @@ from ledgerhound.report import seeds as seedlib
 from ledgerhound.report.accuracy import bundled
 from ledgerhound.report.prices import PriceTable, load_prices
 from ledgerhound.trace import screen, trace
+from ledgerhound.trace.session import tag_groups
 
 METHOD = "investigate/1"
 NOT_AVAILABLE = "typology detection: not available in this version"
@@ -136,17 +137,11 @@ def _context(root: Path, session, prices: PriceTable) -> flows.Context:
     heights = session.blocks["height"].to_pylist()
     for h, ts in zip(heights, session.blocks["timestamp"].to_pylist(), strict=True):
         block_time[int(h)] = int(ts.timestamp()) if hasattr(ts, "timestamp") else int(ts)
-    index = session.graph.address_index()
-    by_addr: dict[str, set[str]] = {}
-    by_cluster: dict[int, set[str]] = {}
-    for tag in tagstore.table_to_tags(tagstore.load_tags(root)):
-        if tag.valid is False or not tag.categories:
-            continue
-        by_addr.setdefault(tag.address, set()).add(tag.label)
-        a = index.get(tag.address)
-        c = session.labels.cluster(a) if a is not None else None
-        if c is not None:
-            by_cluster.setdefault(c, set()).add(tag.label)
+    by_tag_addr, by_tag_cluster = tag_groups(session, root)
+    by_addr = {a: {t.label for t in ts if t.categories} for a, ts in by_tag_addr.items()}
+    by_cluster = {c: {t.label for t in ts if t.categories} for c, ts in by_tag_cluster.items()}
+    by_addr = {k: v for k, v in by_addr.items() if v}
+    by_cluster = {k: v for k, v in by_cluster.items() if v}
     return flows.Context(
         session.graph, session.labels, block_time, prices,
         {k: sorted(v) for k, v in by_addr.items()}, {k: sorted(v) for k, v in by_cluster.items()},

@@ -121,23 +121,28 @@ def seed_warnings(session: TraceSession, seeds: list[str]) -> list[str]:
     return notes
 
 
-def attach_tags(doc: dict, session: TraceSession, store_root: Path) -> dict:
-    """Add ``tags`` ([{label, category, source, confidence, via}]) to every endpoint of a trace
-    answer: the attribution behind its categories, ``via`` ``address`` (a tag on the endpoint
-    itself) or ``cluster`` (a tag on another address of its cluster)."""
+def tag_groups(session: TraceSession, store_root: Path) -> tuple[dict, dict]:
+    """Valid imported tags grouped by address, and by the cluster of their address."""
     tags = [
         t for t in tagstore.table_to_tags(tagstore.load_tags(store_root)) if t.valid is not False
     ]
     index = session.graph.address_ids(sorted({t.address for t in tags}))
-    clusters = session.labels.clusters
+    by_address: dict[str, list] = {}
     by_cluster: dict[int, list] = {}
     for tag in tags:
-        a = index.get(tag.address)
-        if clusters is not None and a is not None and clusters[a] >= 0:
-            by_cluster.setdefault(int(clusters[a]), []).append(tag)
-    by_address: dict[str, list] = {}
-    for tag in tags:
         by_address.setdefault(tag.address, []).append(tag)
+        a = index.get(tag.address)
+        cluster = session.labels.cluster(a) if a is not None else None
+        if cluster is not None:
+            by_cluster.setdefault(cluster, []).append(tag)
+    return by_address, by_cluster
+
+
+def attach_tags(doc: dict, session: TraceSession, store_root: Path) -> dict:
+    """Add ``tags`` ([{label, category, source, confidence, via}]) to every endpoint of a trace
+    answer: the attribution behind its categories, ``via`` ``address`` (a tag on the endpoint
+    itself) or ``cluster`` (a tag on another address of its cluster)."""
+    by_address, by_cluster = tag_groups(session, store_root)
     for endpoint in doc.get("endpoints", []):
         address, cid = endpoint.get("address"), endpoint.get("cluster_id")
         own = by_address.get(address, []) if address else []
