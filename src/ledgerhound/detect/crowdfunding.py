@@ -29,6 +29,8 @@ class CrowdfundingParams:
     max_p90: int = 20_000_000  # sat: the large tail of a merchant's or broker's intake
     min_share: float = 0.8  # of the address's payments that come from outside its own cluster
     min_distinct_values: float = 0.5  # distinct amounts / payments: fixed fees are a service
+    max_payer_share: float = 0.3  # median payment / the paying transaction's inputs: donors
+    # give a small part of what they hold; a seller handing most of it to an OTC desk does not
 
 
 # Two phases: a plain count (spillable) keeps only addresses paid at least ``min_payers`` times,
@@ -38,12 +40,14 @@ WITH candidate AS (
     SELECT address FROM coin WHERE address IS NOT NULL GROUP BY address HAVING count(*) >= ?
 ),
 pay AS (
-    SELECT c.address, c.txid, c.value, c.height, s.cluster_id AS payer,
+    SELECT c.address, c.txid, c.value, c.height, s.cluster_id AS payer, c.value / s.in_value AS share,
            (sv.cluster_id IS NOT NULL) AS via_service, ac.cluster_id AS owner
     FROM coin c JOIN candidate USING (address)
     JOIN tx_src s ON s.txid = c.txid JOIN addr_cluster ac ON ac.address = c.address
     LEFT JOIN service sv ON sv.cluster_id = s.cluster_id
     WHERE c.address IS NOT NULL AND c.txid NOT IN (SELECT txid FROM coinjoin_tx)
+      AND c.txid NOT IN (SELECT txid FROM transactions WHERE output_count = 1
+                         AND input_count >= 2)
 )
 SELECT address, any_value(owner), count(*) AS n,
        count(*) FILTER (WHERE payer <> owner) AS outside,
@@ -54,7 +58,8 @@ SELECT address, any_value(owner), count(*) AS n,
            FILTER (WHERE payer <> owner),
        sum(value) FILTER (WHERE payer <> owner), min(height), max(height),
        list(txid ORDER BY height, txid) FILTER (WHERE payer <> owner),
-       count(DISTINCT value) FILTER (WHERE payer <> owner)
+       count(DISTINCT value) FILTER (WHERE payer <> owner),
+       median(share) FILTER (WHERE payer <> owner)
 FROM pay GROUP BY address HAVING payers >= ?
 """
 
@@ -65,8 +70,10 @@ def detect(ctx: ScanContext, params: CrowdfundingParams = CrowdfundingParams()) 
     findings = []
     for row in ctx.rows(SQL, [params.min_payers, params.min_payers]):
         (address, owner, n, outside, payers, via_svc, med, p90, value, first, last, txids,
-         amounts) = row  # fmt: skip
+         amounts, share) = row  # fmt: skip
         if med is None or med > params.max_median or p90 > params.max_p90:
+            continue
+        if share > params.max_payer_share:
             continue
         if outside < params.min_share * n or amounts < params.min_distinct_values * outside:
             continue
@@ -77,6 +84,7 @@ def detect(ctx: ScanContext, params: CrowdfundingParams = CrowdfundingParams()) 
             "paid_via_service_withdrawal": int(via_svc),
             "payment_sats": {"median": int(med), "p90": int(p90)},
             "distinct_amounts": int(amounts),
+            "median_share_of_payer_inputs": round(share, 4),
             "hosted_at": hosted.get(owner),
         }
         confidence = min(85, 35 + 2 * int(payers))

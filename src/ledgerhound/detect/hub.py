@@ -10,6 +10,10 @@ moves at least ``min_share`` of the spent value while either keeping a balance (
 hub's change often goes to a fresh address, so equal shares are the other sign of a split). An
 exchange's batch payout has the fan-out shape too, which is why tagged service clusters are
 excluded; the finding says "hub", never who.
+
+Scales by construction: the payouts are found with plain aggregates, and "sources before the
+payout" is an ASOF join of each payout against its cluster's running count of distinct sources
+(one row per cluster and source), never a join of every payout with every coin of its cluster.
 """
 
 from __future__ import annotations
@@ -32,71 +36,109 @@ class HubParams:
     max_share: float = 0.99  # a hub keeps a balance; paying out everything is a pass-through
 
 
-SQL = """
-WITH fan AS (
-    SELECT s.txid, s.cluster_id AS hub, s.in_value, count(*) AS recipients,
-           sum(c.value) AS paid, list(c.address ORDER BY c.vout) AS payees,
-           any_value(c.height) AS height
+# Payouts of one non-service cluster to min..max outside addresses, with the equal-share test.
+FAN = """
+CREATE OR REPLACE TEMP TABLE hub_fan AS
+WITH out_ AS (
+    SELECT s.txid, s.cluster_id AS hub, s.in_value, c.value, c.height
     FROM tx_src s JOIN coin c ON c.txid = s.txid JOIN addr_cluster ac ON ac.address = c.address
-    WHERE ac.cluster_id <> s.cluster_id
-      AND c.address NOT IN (SELECT prev_address FROM inputs i
-                                WHERE i.txid = s.txid AND i.prev_address IS NOT NULL)
+    WHERE s.n_clusters = 1 AND ac.cluster_id <> s.cluster_id
       AND s.cluster_id NOT IN (SELECT cluster_id FROM service)
       AND s.txid NOT IN (SELECT txid FROM coinjoin_tx)
-    GROUP BY s.txid, s.cluster_id, s.in_value HAVING count(*) BETWEEN ? AND ?
-), inflow AS (
-    SELECT f.txid, count(DISTINCT CASE WHEN sv.cluster_id IS NOT NULL THEN c.txid
-                                  ELSE p.cluster_id::VARCHAR END) AS sources,
-           count(*) FILTER (WHERE sv.cluster_id IS NOT NULL) AS via_service,
-           sum(c.value) AS received, list(DISTINCT c.address) AS hub_addresses
-    FROM fan f JOIN addr_cluster ac ON ac.cluster_id = f.hub
-    JOIN coin c ON c.address = ac.address AND c.height <= f.height
-    JOIN tx_src p ON p.txid = c.txid AND p.cluster_id <> f.hub
-    LEFT JOIN service sv ON sv.cluster_id = p.cluster_id
-    GROUP BY f.txid
+), fan AS (
+    SELECT txid, hub, in_value, count(*) AS recipients, sum(value) AS paid, min(height) AS height
+    FROM out_ GROUP BY txid, hub, in_value HAVING count(*) BETWEEN $min_r AND $max_r
+       AND sum(value) >= $min_share * in_value
+), equal AS (
+    SELECT txid, max(n) AS equal FROM (
+        SELECT c.txid, count(*) AS n FROM coin c SEMI JOIN fan USING (txid)
+        GROUP BY c.txid, c.value) GROUP BY txid
 )
-SELECT f.txid, f.hub, f.in_value, f.recipients, f.paid, f.payees, f.height,
-       i.sources, i.via_service, i.received, i.hub_addresses
-FROM fan f JOIN inflow i USING (txid) WHERE i.sources >= ?
+SELECT fan.*, equal.equal FROM fan JOIN equal USING (txid)
+WHERE fan.paid <= $max_share * fan.in_value OR equal.equal >= $min_r
+"""
+
+# Inflows into the candidate hubs from other wallets: one row per coin, and per (hub, source)
+# the first height; a service withdrawal is its own source (an exchange pays many customers).
+INFLOW = """
+CREATE OR REPLACE TEMP TABLE hub_inflow AS
+SELECT ac.cluster_id AS hub, c.txid, c.address, c.value, c.height,
+       CASE WHEN sv.cluster_id IS NOT NULL THEN c.txid ELSE p.cluster_id::VARCHAR END AS source,
+       (sv.cluster_id IS NOT NULL) AS via_service
+FROM coin c JOIN addr_cluster ac ON ac.address = c.address
+JOIN tx_src p ON p.txid = c.txid AND p.cluster_id <> ac.cluster_id
+LEFT JOIN service sv ON sv.cluster_id = p.cluster_id
+WHERE ac.cluster_id IN (SELECT DISTINCT hub FROM hub_fan)
+"""
+
+# Per hub and height: new distinct sources, value received, service withdrawals; summed over
+# the heights so far. The union's first half holds each (hub, source) once at its first height
+# (so count(DISTINCT source) counts new sources); its second half holds every inflow coin.
+RUNNING = """
+CREATE OR REPLACE TEMP TABLE hub_running AS
+SELECT hub, height,
+       sum(count(DISTINCT source)) OVER w AS sources_new,
+       sum(sum(value)) OVER w AS received,
+       sum(count(*) FILTER (WHERE via_service)) OVER w AS via_service
+FROM (SELECT hub, source, min(height) AS height, NULL AS value, NULL AS via_service
+      FROM hub_inflow GROUP BY hub, source
+      UNION ALL SELECT hub, NULL, height, value, via_service FROM hub_inflow)
+GROUP BY hub, height WINDOW w AS (PARTITION BY hub ORDER BY height)
+"""
+
+SELECT = """
+SELECT f.txid, f.hub, f.in_value, f.recipients, f.paid, f.height, f.equal,
+       r.sources_new, r.via_service, r.received
+FROM hub_fan f ASOF JOIN hub_running r ON r.hub = f.hub AND f.height >= r.height
+WHERE r.sources_new >= $min_sources
+ORDER BY f.txid
+"""
+
+DETAILS = """
+SELECT f.txid, list(DISTINCT i.prev_address ORDER BY i.prev_address) FILTER (
+           WHERE i.prev_address IS NOT NULL),
+       (SELECT list(c.address ORDER BY c.vout) FROM coin c JOIN addr_cluster ac USING (address)
+        WHERE c.txid = f.txid AND ac.cluster_id <> f.hub),
+       (SELECT list(DISTINCT t.address ORDER BY t.address) FROM tagged t
+        JOIN addr_cluster ac USING (address) WHERE t.kind = 'sanctioned' AND ac.cluster_id = f.hub)
+FROM hub_found f JOIN inputs i ON i.txid = f.txid GROUP BY f.txid, f.hub
 """
 
 
-def _equal_group(ctx: ScanContext, txid: str) -> int:
-    """The largest number of outputs of ``txid`` paying one identical amount (equal shares)."""
-    row = ctx.rows(
-        "SELECT max(n) FROM (SELECT count(*) AS n FROM coin WHERE txid = ? GROUP BY value)", [txid]
-    )
-    return int(row[0][0] or 0)
+def _details(ctx: ScanContext, txids: list[str]) -> dict[str, tuple]:
+    """Per found payout: its input (hub) addresses, outside payees and sanctioned hub addresses."""
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE hub_found AS SELECT txid, hub FROM hub_fan "
+                    "WHERE txid IN (SELECT unnest(?::VARCHAR[]))", [txids])  # fmt: skip
+    return {r[0]: r[1:] for r in ctx.rows(DETAILS)}
 
 
 def detect(ctx: ScanContext, params: HubParams = HubParams()) -> list[Finding]:
     """One finding per redistribution transaction of an aggregation hub."""
-    sanctioned = {r[0] for r in ctx.rows("SELECT address FROM tagged WHERE kind = 'sanctioned'")}
-    args = [params.min_recipients, params.max_recipients, params.min_sources]
+    args = {"min_r": params.min_recipients, "max_r": params.max_recipients,
+            "min_share": params.min_share, "max_share": params.max_share}  # fmt: skip
+    ctx.con.execute(FAN, args)
+    ctx.con.execute(INFLOW)
+    ctx.con.execute(RUNNING)
+    rows = ctx.rows(SELECT, {"min_sources": params.min_sources})
+    details = _details(ctx, [r[0] for r in rows])
     findings = []
-    for row in ctx.rows(SQL, args):
-        txid, hub, in_value, n, paid, payees, height, sources, via_svc, received, hubs = row
-        if paid < params.min_share * in_value:
-            continue
-        equal = _equal_group(ctx, txid)
-        if paid > params.max_share * in_value and equal < params.min_recipients:
-            continue  # neither keeps a balance nor splits equally: a pass-through payout
-        listed = sorted(set(hubs) & sanctioned)
+    for txid, hub, in_value, n, paid, height, equal, sources, via_svc, received in rows:
+        hubs, payees, listed = details[txid]
         evidence = {
             "hub_cluster": int(hub),
-            "hub_addresses": sorted(hubs),
+            "hub_addresses": list(hubs),
             "earlier_inflows_from_other_wallets": int(sources),
             "inflows_via_service_withdrawal": int(via_svc),
             "received_before_payout": int(received),
             "recipients": int(n),
-            "largest_equal_payout_group": equal,
+            "largest_equal_payout_group": int(equal),
             "share_paid_out": round(paid / in_value, 4),
-            "sanctioned_hub_addresses": listed,
+            "sanctioned_hub_addresses": list(listed or []),
         }
         confidence = min(85, 40 + 5 * int(sources) + (10 if equal >= params.min_recipients else 0))
         fatf = ["T2", "P5"] + (["F1"] if listed else [])
         findings.append(
-            Finding(TYPOLOGY, confidence, sorted(hubs) + list(payees), [txid], int(paid),
+            Finding(TYPOLOGY, confidence, list(hubs) + list(payees), [txid], int(paid),
                     height, height, evidence, fatf)
         )  # fmt: skip
     return findings
