@@ -40,7 +40,8 @@ WITH candidate AS (
     SELECT address FROM coin WHERE address IS NOT NULL GROUP BY address HAVING count(*) >= ?
 ),
 pay AS (
-    SELECT c.address, c.txid, c.value, c.height, s.cluster_id AS payer, c.value / s.in_value AS share,
+    SELECT c.address, c.txid, c.value, c.height, s.cluster_id AS payer,
+           c.value / s.in_value AS share,
            (sv.cluster_id IS NOT NULL) AS via_service, ac.cluster_id AS owner
     FROM coin c JOIN candidate USING (address)
     JOIN tx_src s ON s.txid = c.txid JOIN addr_cluster ac ON ac.address = c.address

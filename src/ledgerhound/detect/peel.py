@@ -49,7 +49,8 @@ WITH two AS (
       AND txid NOT IN (SELECT txid FROM coinjoin_tx)
 ), outs AS (
     SELECT c.txid, any_value(two.height) AS height,
-           max(c.value) FILTER (WHERE c.vout = 0) AS v0, max(c.value) FILTER (WHERE c.vout = 1) AS v1,
+           max(c.value) FILTER (WHERE c.vout = 0) AS v0,
+           max(c.value) FILTER (WHERE c.vout = 1) AS v1,
            max(c.address) FILTER (WHERE c.vout = 0) AS a0,
            max(c.address) FILTER (WHERE c.vout = 1) AS a1,
            max(c.spent_by) FILTER (WHERE c.vout = 0) AS s0,
