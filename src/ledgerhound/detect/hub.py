@@ -30,7 +30,7 @@ METHOD = "fan-in from distinct wallets, then one fan-out to several outside addr
 @dataclass(frozen=True)
 class HubParams:
     min_recipients: int = 3  # outside addresses paid by one transaction
-    max_recipients: int = 20  # more looks like a payroll/batch service, not a hub
+    max_recipients: int = 10  # more looks like a payroll/batch service or a premix, not a hub
     min_sources: int = 2  # earlier inflows from other wallets into the spending cluster
     min_share: float = 0.5  # of the spent value that leaves to the recipients
     max_share: float = 0.99  # a hub keeps a balance; paying out everything is a pass-through
@@ -86,12 +86,18 @@ FROM (SELECT hub, source, min(height) AS height, NULL AS value, NULL AS via_serv
 GROUP BY hub, height WINDOW w AS (PARTITION BY hub ORDER BY height)
 """
 
+# A payout qualifies when its cluster had min_sources distinct sources before it; the hub's
+# other payouts of the same shape (its first, fed by one source so far) are reported with it.
 SELECT = """
-SELECT f.txid, f.hub, f.in_value, f.recipients, f.paid, f.height, f.equal,
-       r.sources_new, r.via_service, r.received
-FROM hub_fan f ASOF JOIN hub_running r ON r.hub = f.hub AND f.height >= r.height
-WHERE r.sources_new >= $min_sources
-ORDER BY f.txid
+WITH payout AS (
+    SELECT f.txid, f.hub, f.in_value, f.recipients, f.paid, f.height, f.equal,
+           coalesce(r.sources_new, 0) AS sources, coalesce(r.via_service, 0) AS via_service,
+           coalesce(r.received, 0) AS received
+    FROM hub_fan f ASOF LEFT JOIN hub_running r ON r.hub = f.hub AND f.height >= r.height
+)
+SELECT * FROM payout
+WHERE hub IN (SELECT hub FROM payout WHERE sources >= $min_sources)
+ORDER BY txid
 """
 
 DETAILS = """
