@@ -257,3 +257,23 @@ def test_cli_json_is_deterministic_and_errors_are_one_line(tmp_path):
     assert wrong.exit_code == 4 and "TYPOLOGY.PARAMETER" in wrong.stderr
     bad = run_cli("detect", "--seed", addr("nowhere"), store=store.root)
     assert bad.exit_code == 3 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_out_of_memory_is_one_line_exit_7(tmp_path):
+    """A real DuckDB out-of-memory (2 MB limit, in a fresh process) becomes one line, exit 7."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    c = Chain()
+    hub_chain(c)
+    store = c.store(tmp_path / "s")
+    cli = Path(sys.executable).with_name("ledgerhound")
+    env = {**os.environ, "LEDGERHOUND_DUCKDB_MEMORY": "2MB"}
+    done = subprocess.run([str(cli), "--store", str(store.root), "detect"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 7
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ledgerhound: error: detect: DuckDB ran out")
+    assert "LEDGERHOUND_DUCKDB_MEMORY" in lines[0] and "Traceback" not in done.stderr

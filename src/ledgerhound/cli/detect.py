@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -27,15 +28,27 @@ def detect_cmd(
     from ledgerhound.detect.run import scan
     from ledgerhound.store import Store
 
-    def progress(name: str, i: int, n: int) -> None:
-        if sys.stderr.isatty():
-            sys.stderr.write(f"\r[{i + 1}/{n}] {name:<40}")
-            sys.stderr.flush()
+    store = Store(store_path(ctx))
+    if not sys.stderr.isatty():
+        report = scan(store, typology, seed, hops, None, overrides)
+    else:
+        with _progress_bar() as bar:
+            task = bar.add_task("detect", total=None)
 
-    report = scan(Store(store_path(ctx)), typology, seed, hops, progress, overrides)
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + " " * 50 + "\r")
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            report = scan(store, typology, seed, hops, progress, overrides)
     emit(report, as_json, _human)
+
+
+def _progress_bar() -> Any:
+    """A stderr progress bar: stage name, stages done, elapsed time (rich, like ``ingest``)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)  # fmt: skip
 
 
 def _human(report: dict) -> None:

@@ -15,6 +15,7 @@ from ledgerhound.detect import campaign, cashout, crowdfunding, hub, layering, p
 from ledgerhound.detect.context import ScanContext, open_context
 from ledgerhound.detect.finding import FATF_INDICATORS, Finding
 from ledgerhound.errors import InvalidInputError, NotFoundError
+from ledgerhound.store.sql import resource_errors
 
 METHOD = "ledgerhound typology detection v1 (heuristics over co-spend clusters and tags)"
 
@@ -94,7 +95,11 @@ def scan(
     progress: Callable[[str, int, int], None] | None = None,
     overrides: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Run the detectors; ``seeds`` restricts them to ``hops`` transactions around the seeds."""
+    """Run the detectors; ``seeds`` restricts them to ``hops`` transactions around the seeds.
+
+    ``progress(stage, done, total)`` is called before each stage (preparing, then each detector)
+    and once at the end with ``done == total``.
+    """
     names = check_typologies(typologies)
     params = parse_overrides(overrides)
     seed_list = sorted(set(seeds))
@@ -102,18 +107,24 @@ def scan(
         raise InvalidInputError(f"--hops must be at least 1 (got {hops})")
     if seed_list:
         check_seeds(store, seed_list)
-    ctx = open_context(store, seed_list or None, hops)
-    findings: list[Finding] = []
-    try:
-        for i, name in enumerate(names):
-            if progress is not None:
-                progress(name, i, len(names))
-            fn = DETECTORS[name][0]
-            findings.extend(fn(ctx) if params[name] is None else fn(ctx, params[name]))
-        if seed_list:
-            findings = _near(ctx, findings, seed_list)
-    finally:
-        ctx.con.close()
+    steps = len(names) + 1
+    if progress is not None:
+        progress("preparing coins, clusters and services", 0, steps)
+    with resource_errors("detect"):
+        ctx = open_context(store, seed_list or None, hops)
+        findings: list[Finding] = []
+        try:
+            for i, name in enumerate(names, start=1):
+                if progress is not None:
+                    progress(name, i, steps)
+                fn = DETECTORS[name][0]
+                findings.extend(fn(ctx) if params[name] is None else fn(ctx, params[name]))
+            if seed_list:
+                findings = _near(ctx, findings, seed_list)
+        finally:
+            ctx.con.close()
+    if progress is not None:
+        progress("done", steps, steps)
     findings.sort(key=Finding.sort_key)
     manifest = store.manifest()
     return {

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ledgerhound.errors import StoreError
 from ledgerhound.store.schema import arrow_schema
 
 
@@ -46,12 +48,34 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB connection with bounded memory and a spill directory."""
     con = duckdb.connect(":memory:")
-    spill = temp_dir or Path(tempfile.gettempdir()) / "ledgerhound-duckdb"
+    spill = temp_dir or spill_dir()
     run(con, f"SET memory_limit = '{memory_limit}'")
     run(con, f"SET temp_directory = {quote(str(spill))}")
     run(con, f"SET threads = {THREADS}")
     run(con, "SET preserve_insertion_order = true")
     return con
+
+
+def spill_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "ledgerhound-duckdb"
+
+
+@contextmanager
+def resource_errors(what: str) -> Iterator[None]:
+    """Turn DuckDB running out of memory or spill space into one line naming the remedy."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        raise StoreError(
+            f"{what}: DuckDB ran out of memory (memory_limit {MEMORY_LIMIT}); raise it with "
+            f"LEDGERHOUND_DUCKDB_MEMORY or free disk space for spilling in {spill_dir()}",
+            duckdb=str(exc).splitlines()[0],
+        ) from None
+    except duckdb.IOException as exc:
+        raise StoreError(
+            f"{what}: DuckDB could not read or spill data ({str(exc).splitlines()[0][:160]})",
+            spill_dir=str(spill_dir()),
+        ) from None
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
