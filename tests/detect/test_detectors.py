@@ -277,3 +277,104 @@ def test_out_of_memory_is_one_line_exit_7(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ledgerhound: error: detect: DuckDB ran out")
     assert "LEDGERHOUND_DUCKDB_MEMORY" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_wallet_consolidating_old_coins_is_not_a_campaign(tmp_path):
+    """Eight one-time addresses paid by strangers long before the sweep: a wallet, not a drive."""
+    c = Chain()
+    coins = _donors(c, 8, "old")
+    c.block()
+    paid = [(c.tx([coin], [(f"old-recv{i}", 2_000_000 + i), (f"old-payer{i}-chg", BTC)]), 0)
+            for i, coin in enumerate(coins)]  # fmt: skip
+    for _ in range(20):  # the wallet sits on its coins for twenty blocks
+        c.block()
+    c.tx(paid, [("old-consolidated", 8 * 2_000_000)])
+    per_donor, _ = campaign_chain(c)  # the same shape, swept within two blocks
+    store = c.store(tmp_path / "s")
+    found = _found(store, "per-donor-campaign")
+    assert [f["addresses"] for f in found] == [sorted(per_donor)]
+    assert found[0]["evidence"]["median_blocks_funding_to_sweep"] <= 2
+
+
+def test_small_sweeps_linked_to_a_campaign_sweep_are_reported(tmp_path):
+    """A sweep of three donations whose output the next sweep (of six) co-spends: one campaign."""
+    c = Chain()
+    small = _donors(c, 3, "s1")
+    c.block()
+    paid = [(c.tx([coin], [(f"s1-per-donor{i}", 1_000_000 + i), (f"s1-chg{i}", BTC)]), 0)
+            for i, coin in enumerate(small)]  # fmt: skip
+    c.block()
+    first = c.tx(paid, [("s1-kept", 3_000_000)])
+    big = _donors(c, 6, "s2")
+    c.block()
+    paid = [(c.tx([coin], [(f"s2-per-donor{i}", 1_500_000 + i), (f"s2-chg{i}", BTC)]), 0)
+            for i, coin in enumerate(big)]  # fmt: skip
+    c.block()
+    second = c.tx(paid + [(first, 0)], [("s2-kept", 12_000_000)])
+    store = c.store(tmp_path / "s")
+    found = {f["evidence"]["consolidation_txid"]: f for f in _found(store, "per-donor-campaign")}
+    assert set(found) == {first, second}
+    assert found[first]["evidence"]["linked_sweeps"] == 2
+    assert found[first]["evidence"]["linked_sweeps_funders"] == 9
+    assert found[first]["addresses"] == sorted(addr(f"s1-per-donor{i}") for i in range(3))
+
+
+def test_exchange_payout_stream_is_not_a_peel_chain(tmp_path):
+    """A hot wallet paying withdrawals one at a time from its change, between batch payouts."""
+    c = Chain()
+    c.block()
+    coin, rest = c.coinbase("stream-hot"), 50 * BTC
+    c.block()
+    rest -= 3_000_000
+    batch = [(f"stream-batch{i}", 1_000_000) for i in range(3)] + [("stream-chg-b", rest)]
+    coin = (c.tx([coin], batch), 3)
+    for hop in range(6):
+        rest -= 1_000_000
+        coin = (c.tx([coin], [(f"stream-user{hop}", 900_000), (f"stream-chg{hop}", rest)]), 1)
+    fast = peel_chain(c, 6, 1)
+    store = c.store(tmp_path / "s")
+    found = _found(store, "peel-chain")
+    assert [f["txids"] for f in found] == [sorted(fast)]
+
+
+def test_sellers_paying_a_broker_are_not_crowdfunding(tmp_path):
+    """Twelve strangers each hand most of their coins to one intake address (an OTC desk)."""
+    c = Chain()
+    static = crowdfunding_chain(c)
+    c.block()
+    coins = [c.coinbase(f"otc-seller{i}", 6_000_000) for i in range(12)]
+    c.block()
+    for i, coin in enumerate(coins):  # small payments, but two thirds of what each seller holds
+        c.tx([coin], [("otc-intake", 4_000_000 + 7919 * i), (f"otc-chg{i}", 1_990_000)])
+    store = c.store(tmp_path / "s")
+    found = _found(store, "static-address-crowdfunding")
+    assert [f["addresses"] for f in found] == [[static]]
+    assert found[0]["evidence"]["median_share_of_payer_inputs"] < 0.05
+
+
+def test_hub_first_payout_and_large_batches(tmp_path):
+    """The hub's first payout (one source so far) is reported once the hub qualifies; a wallet
+    paying twelve outside addresses from two sources is a batch, not a hub."""
+    c = Chain()
+    c.block()
+    src = c.coinbase("first-src")
+    c.block()
+    fed = c.tx([src], [("first-hub", 20 * BTC), ("first-src-chg", 29 * BTC)])
+    c.block()
+    outs = [(f"first-g{i}", 4 * BTC) for i in range(4)] + [("first-hub", 4 * BTC)]
+    first = c.tx([(fed, 0)], outs)
+    coins = _donors(c, 2, "more")
+    c.block()
+    paid = [(c.tx([coin], [("first-hub", 10 * BTC), (f"more-chg{i}", BTC)]), 0)
+            for i, coin in enumerate(coins)]  # fmt: skip
+    c.block()
+    outs = [(f"second-g{i}", 5 * BTC) for i in range(4)] + [("first-hub", 3 * BTC)]
+    later = c.tx([(first, 4), *paid], outs)
+    coins = _donors(c, 2, "batch")
+    c.block()
+    fed = [(c.tx([coin], [("batch-payer", 40 * BTC)]), 0) for coin in coins]
+    c.block()
+    c.tx(fed, [(f"batch-payee{i}", 5 * BTC) for i in range(12)] + [("batch-payer", 19 * BTC)])
+    store = c.store(tmp_path / "s")
+    found = sorted(t for f in _found(store, "aggregation-hub-redistribution") for t in f["txids"])
+    assert found == sorted([first, later])
