@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerhound.report.prices import load_prices
+from ledgerhound.market.prices import load_prices
 from ledgerhound.report.write import _cell
 from tests.conftest import run_cli
 

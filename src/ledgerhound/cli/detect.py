@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,15 +23,20 @@ def detect_cmd(
     overrides: list[str] = typer.Option(
         [], "--set", help="Override a parameter: TYPOLOGY.PARAMETER=NUMBER (repeatable)."
     ),
+    prices: Path | None = typer.Option(
+        None, "--prices", help="Daily BTC/USD CSV (date,usd): fiat structuring threshold."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Detect typologies (docs/methods/typologies.md); findings are heuristics, not attribution."""
     from ledgerhound.detect.run import scan
+    from ledgerhound.market.prices import load_prices
     from ledgerhound.store import Store
 
     store = Store(store_path(ctx))
+    table = load_prices(prices) if prices is not None else None
     if not sys.stderr.isatty():
-        report = scan(store, typology, seed, hops, None, overrides)
+        report = scan(store, typology, seed, hops, None, overrides, table)
     else:
         with _progress_bar() as bar:
             task = bar.add_task("detect", total=None)
@@ -38,7 +44,7 @@ def detect_cmd(
             def progress(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=stage, completed=done, total=total)
 
-            report = scan(store, typology, seed, hops, progress, overrides)
+            report = scan(store, typology, seed, hops, progress, overrides, table)
     emit(report, as_json, _human)
 
 

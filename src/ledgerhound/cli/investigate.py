@@ -28,8 +28,8 @@ def investigate_cmd(
 ) -> None:
     """Seeds -> wallets, tags, donors' sources, cash-out points, screening -> case folder."""
     from ledgerhound import cases
+    from ledgerhound.market.prices import load_prices
     from ledgerhound.report.pipeline import InvestigateParams, investigate
-    from ledgerhound.report.prices import load_prices
     from ledgerhound.report.write import write_case_folder
     from ledgerhound.store import Store
 

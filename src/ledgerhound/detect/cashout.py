@@ -78,9 +78,14 @@ def deposits(ctx: ScanContext, params: CashoutParams = CashoutParams()) -> list[
         sql = sql.replace("WHERE c.address IS NOT NULL", "WHERE c.address IS NOT NULL AND "
                           "c.address IN (SELECT address FROM coin WHERE txid IN "
                           "(SELECT txid FROM scope))")  # fmt: skip
-    for address, label, n, value, first, last, sweeps in ctx.rows(
-        sql, [params.max_deposit_findings]
-    ):
+    rows = ctx.rows(sql, [params.max_deposit_findings + 1])
+    if len(rows) > params.max_deposit_findings:
+        rows = rows[: params.max_deposit_findings]
+        ctx.notes.append(
+            f"{DEPOSIT}: only the first {params.max_deposit_findings:,} deposit addresses (by "
+            f"address) are listed; raise --set {DEPOSIT}.max_deposit_findings=N for more"
+        )
+    for address, label, n, value, first, last, sweeps in rows:
         ev = {"service": label, "coins_received": int(n), "sweep_txids": list(sweeps)}
         findings.append(
             Finding(DEPOSIT, 70, [address], list(sweeps), int(value), first, last, ev, ["T3"])

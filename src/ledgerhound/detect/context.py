@@ -36,6 +36,7 @@ class ScanContext:
     fingerprint: str
     scoped: bool = False
     notes: list[str] = field(default_factory=list)
+    prices: Any = None  # a market.prices.PriceTable: fiat thresholds (structuring)
 
     @property
     def root(self) -> Path:
@@ -68,14 +69,16 @@ def _service_table(root: Path) -> pa.Table:
     )  # fmt: skip
 
 
-def open_context(store: Any, seeds: list[str] | None = None, hops: int = 2) -> ScanContext:
+def open_context(
+    store: Any, seeds: list[str] | None = None, hops: int = 2, prices: Any = None
+) -> ScanContext:
     """Open ``store`` for a scan; the co-spend clustering must exist (it names the wallets)."""
     root = Path(store.root)
     parquet = cluster_dir(root) / "clusters.parquet"
     if not parquet.exists():
         raise StoreError(f"no clustering in {root} (run `ledgerhound cluster build` first)")
     con = store.connect()
-    ctx = ScanContext(store, con, store.manifest().fingerprint)
+    ctx = ScanContext(store, con, store.manifest().fingerprint, prices=prices)
     con.execute(f"CREATE OR REPLACE VIEW clusters AS SELECT * FROM read_parquet('{parquet}')")
     cj = cluster_dir(root) / "coinjoins.parquet"
     if cj.exists():
@@ -97,15 +100,17 @@ def open_context(store: Any, seeds: list[str] | None = None, hops: int = 2) -> S
 def _clusters(ctx: ScanContext) -> None:
     """``addr_cluster``, ``service`` and ``tx_src`` (restricted to the scope in seed mode)."""
     con = ctx.con
-    only = (
-        " WHERE a.address IN (SELECT address FROM coin UNION SELECT address FROM tagged "
-        "UNION SELECT prev_address FROM inputs WHERE txid IN (SELECT txid FROM coin "
-        "UNION SELECT spent_by FROM coin))"
-    )
+    addresses = "addresses"
+    if ctx.scoped:  # the scope's addresses first, then their clusters (not all addresses)
+        addresses = (
+            "(SELECT * FROM addresses WHERE address IN (SELECT address FROM coin UNION SELECT "
+            "address FROM tagged UNION SELECT prev_address FROM inputs WHERE txid IN (SELECT "
+            "txid FROM coin UNION SELECT spent_by FROM coin)))"
+        )
     con.execute(
         "CREATE TEMP TABLE addr_cluster AS SELECT a.address, "
-        "coalesce(c.cluster_id, -a.address_id - 1) AS cluster_id "
-        "FROM addresses a LEFT JOIN clusters c USING (address_id)" + (only if ctx.scoped else "")
+        f"coalesce(c.cluster_id, -a.address_id - 1) AS cluster_id FROM {addresses} a "
+        "LEFT JOIN clusters c USING (address_id)"
     )
     con.execute(
         "CREATE TEMP TABLE service AS SELECT ac.cluster_id, min(t.label) AS label "

@@ -12,7 +12,16 @@ What counts as a true positive, per detector (docs/methods/typologies.md):
 - rapid-layering: ``layering`` transactions;
 - exchange-deposit-address: ``deposit`` addresses all of whose coins an ``exchange_sweep`` spent;
 - unlicensed-broker-behaviour: addresses of the broker entity that hold coins in the store
-  (predicted addresses of any other entity are reported as ``over_attributed_addresses``).
+  (predicted addresses of any other entity are reported as ``over_attributed_addresses``);
+- structuring: ``structuring`` transactions (the facilitator's sub-$1,000 exchange deposits),
+  scored on txids because the finding lists exactly the just-under payments (its addresses are
+  the exchanges' deposit addresses, which belong to the exchange, not to the structurer); the
+  scan uses the bundled price table, which is the simulator's own BTC/USD series;
+- dormant-burst: addresses with role ``dormant`` that a ``dormant_wakeup`` transaction spent,
+  scored on addresses (the finding is about the address that woke; its txid is only the first
+  of the burst).
+
+The typologies ``score`` stays the mean F1 of the first five detectors.
 """
 
 from __future__ import annotations
@@ -67,6 +76,8 @@ def truth_sets(ctx: EvalContext) -> dict[str, set[str]]:
                 deposit_spends.setdefault(address, set()).add(kinds.get(spent.get((txid, vout))))
     finally:
         con.close()
+    wakeups = {t for t, k in kinds.items() if k == "dormant_wakeup"}
+    woke = {a for a, r in roles.items() if r["role"] == "dormant"} & _input_addresses(ctx, wakeups)
     return {
         "per-donor-campaign": per_donor,
         "static-address-crowdfunding": {a for a, n in counts.items() if n >= TRUTH_MIN_DONATIONS},
@@ -80,7 +91,18 @@ def truth_sets(ctx: EvalContext) -> dict[str, set[str]]:
             a for a, ks in deposit_spends.items() if ks == {"exchange_sweep"}
         },
         "unlicensed-broker-behaviour": _broker_addresses(ctx, roles),
+        "structuring": {t for t, k in kinds.items() if k == "structuring"},
+        "dormant-burst": woke,
     }
+
+
+def _input_addresses(ctx: EvalContext, txids: set[str]) -> set[str]:
+    con = ctx.store.connect()
+    try:
+        rows = con.execute("SELECT txid, prev_address FROM inputs WHERE prev_address IS NOT NULL")
+        return {a for t, a in rows.fetchall() if t in txids}
+    finally:
+        con.close()
 
 
 def _broker_addresses(ctx: EvalContext, roles: dict[str, dict[str, str]]) -> set[str]:
@@ -102,6 +124,8 @@ UNIT = {
     "rapid-layering": "txids",
     "exchange-deposit-address": "addresses",
     "unlicensed-broker-behaviour": "addresses",
+    "structuring": "txids",
+    "dormant-burst": "addresses",
 }
 
 
@@ -109,9 +133,10 @@ UNIT = {
 def typologies(ctx: EvalContext) -> dict[str, Any]:
     """Per-detector precision/recall/F1 on the scenario; ``score`` = mean F1 of the first five."""
     from ledgerhound.detect.run import scan
+    from ledgerhound.market.prices import load_prices
 
     _prepare(ctx)
-    report = scan(ctx.store, list(UNIT))
+    report = scan(ctx.store, list(UNIT), prices=load_prices(None))
     truth = truth_sets(ctx)
     roles = {r["address"]: r["entity_kind"] for r in ctx.table("addresses")}
     results: dict[str, Any] = {}

@@ -52,11 +52,14 @@ def check_seeds(ctx_store: Any, seeds: list[str]) -> None:
     """Every seed must be an address the store has seen (one-line error otherwise)."""
     con = ctx_store.connect()
     try:
-        for seed in seeds:
-            if con.execute("SELECT 1 FROM addresses WHERE address = ?", [seed]).fetchone() is None:
-                raise NotFoundError(f"seed address {seed!r} is not in the store")
+        known = {r[0] for r in con.execute(
+            "SELECT address FROM addresses WHERE address IN (SELECT unnest(?::VARCHAR[]))", [seeds]
+        ).fetchall()}  # fmt: skip
     finally:
         con.close()
+    for seed in seeds:
+        if seed not in known:
+            raise NotFoundError(f"seed address {seed!r} is not in the store")
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
@@ -94,6 +97,7 @@ def scan(
     hops: int = 2,
     progress: Callable[[str, int, int], None] | None = None,
     overrides: Iterable[str] = (),
+    prices: Any = None,
 ) -> dict[str, Any]:
     """Run the detectors; ``seeds`` restricts them to ``hops`` transactions around the seeds.
 
@@ -111,7 +115,7 @@ def scan(
     if progress is not None:
         progress("preparing coins, clusters and services", 0, steps)
     with resource_errors("detect"):
-        ctx = open_context(store, seed_list or None, hops)
+        ctx = open_context(store, seed_list or None, hops, prices)
         findings: list[Finding] = []
         try:
             for i, name in enumerate(names, start=1):
@@ -139,6 +143,7 @@ def scan(
             n: {"method": DETECTORS[n][2], **(asdict(params[n]) if params[n] else {})}
             for n in names
         },
+        "prices": {"source": prices.source, "sha256": prices.sha256} if prices else None,
         "fatf_indicators": FATF_INDICATORS,
         "caveat": "heuristic patterns, not attribution: verify each finding's evidence",
         "counts": {n: sum(1 for f in findings if f.typology == n) for n in names},

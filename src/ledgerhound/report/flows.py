@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ledgerhound.report.prices import PriceTable
+from ledgerhound.market.prices import PriceTable
 from ledgerhound.trace.result import Reason, TraceResult
 
 STOPPED = (int(Reason.SERVICE), int(Reason.STOP_CATEGORY))

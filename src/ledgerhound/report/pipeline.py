@@ -18,10 +18,10 @@ import numpy as np
 from ledgerhound import __version__
 from ledgerhound.attribution import tagstore
 from ledgerhound.errors import InvalidInputError, LedgerhoundError
+from ledgerhound.market.prices import PriceTable, load_prices
 from ledgerhound.report import flows
 from ledgerhound.report import seeds as seedlib
 from ledgerhound.report.accuracy import bundled
-from ledgerhound.report.prices import PriceTable, load_prices
 from ledgerhound.trace import screen, trace
 from ledgerhound.trace.session import tag_groups
 

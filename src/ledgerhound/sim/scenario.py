@@ -19,7 +19,7 @@ from typing import Any
 from ledgerhound import __version__
 from ledgerhound.codecs.address import NETWORKS
 from ledgerhound.errors import InvalidInputError
-from ledgerhound.sim import intel, posts
+from ledgerhound.sim import intel, posts, structuring
 from ledgerhound.sim.campaigns import CharityHub, Qassam, Storefront
 from ledgerhound.sim.economy import Economy
 from ledgerhound.sim.mixing import Mixing
@@ -72,6 +72,8 @@ class Scenario:
         self.qassam = Qassam(w, self.eco)
         self.hub = CharityHub(w, self.eco)
         self.shop = Storefront(w, self.eco)
+        # T1 structuring and T2 dormant bursts: own random streams, run after the fill.
+        self.extra = structuring.behaviours(w, self.eco, self.hub.groups)
         self.miner_lock = w.ledger.new_lock(self.eco.miner, "coinbase")
         # Two stale blocks (competing siblings that lost), as Core's files contain.
         self.stale_at = {
@@ -134,6 +136,8 @@ class Scenario:
             mix.start_peel(who)
         mix.advance_peels(eco.users[:50] + self.hub.groups + [ex.deposits for ex in eco.exchanges])
         self.fill()
+        for on_block in self.extra:
+            on_block()
 
     def fill(self) -> None:
         """Background economy until the block holds its planned number of transactions."""

@@ -53,7 +53,7 @@ class PriceTable:
 def load_prices(path: Path | None = None) -> PriceTable:
     """Read a rate table; ``None`` loads the bundled sample (demo only)."""
     if path is None:
-        data = resources.files("ledgerhound.report").joinpath("data", SAMPLE).read_bytes()
+        data = resources.files("ledgerhound.market").joinpath("data", SAMPLE).read_bytes()
         name = f"bundled {SAMPLE}"
     else:
         try:
