@@ -378,3 +378,14 @@ def test_hub_first_payout_and_large_batches(tmp_path):
     store = c.store(tmp_path / "s")
     found = sorted(t for f in _found(store, "aggregation-hub-redistribution") for t in f["txids"])
     assert found == sorted([first, later])
+
+
+def test_deposit_cap_is_reported_not_silent(tmp_path):
+    c = Chain()
+    exchange_sweep_chain(c)
+    store = c.store(tmp_path / "s")
+    capped = scan(store, ["exchange-deposit-address"],
+                  overrides=["exchange-deposit-address.max_deposit_findings=3"])  # fmt: skip
+    assert capped["counts"]["exchange-deposit-address"] == 3
+    assert "only the first 3 deposit addresses" in capped["notes"][0]
+    assert scan(store, ["exchange-deposit-address"])["notes"] == []

@@ -72,6 +72,8 @@ def _human(report: dict) -> None:
             f"{len(f['txids'])} tx) {f['value']} sat heights {f['first_seen']}..{f['last_seen']}"
             f" FATF {','.join(f['fatf_indicators'])}"
         )
+    for note in report["notes"]:
+        typer.echo(f"note: {note}")
     typer.echo(report["caveat"])
 
 

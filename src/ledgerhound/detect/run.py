@@ -147,5 +147,6 @@ def scan(
         "fatf_indicators": FATF_INDICATORS,
         "caveat": "heuristic patterns, not attribution: verify each finding's evidence",
         "counts": {n: sum(1 for f in findings if f.typology == n) for n in names},
+        "notes": list(ctx.notes),
         "findings": [f.to_dict() for f in findings],
     }
