@@ -18,6 +18,8 @@ from ledgerhound.sources.batch import ChainBatch
 from ledgerhound.store import Store
 from ledgerhound.store.schema import arrow_schema
 
+T0 = 1_546_300_800  # 2019-01-01 00:00 UTC: the default time of block 0
+
 
 def addr(name: str) -> str:
     """A valid regtest P2WPKH address for ``name``."""
@@ -36,9 +38,13 @@ class Chain:
         self.blocks: list[list[dict]] = []
         self.values: dict[tuple[str, int], int] = {}
         self.tags: dict[str, str] = {}  # address -> exchange label
+        self.times: dict[int, int] = {}  # height -> header timestamp overriding the default
 
-    def block(self) -> int:
+    def block(self, timestamp: int | None = None) -> int:
+        """Start a block; ``timestamp`` overrides its header time (default: 10 minutes apart)."""
         self.blocks.append([])
+        if timestamp is not None:
+            self.times[len(self.blocks) - 1] = timestamp
         return len(self.blocks) - 1
 
     def coinbase(self, to: str, value: int = 50 * 10**8) -> tuple[str, int]:
@@ -67,7 +73,7 @@ class Chain:
                     "prev_hash": prev,
                     "merkle_root": bhash,
                     "version": 2,
-                    "timestamp": 1_546_300_800 + 600 * height,
+                    "timestamp": self.times.get(height, T0 + 600 * height),
                     "bits": 0x207FFFFF,
                     "nonce": 0,
                     "tx_count": len(block),

@@ -47,7 +47,9 @@ class StructuringParams:
     burst_count: int = 3
 
 
-# ``pay``: every outside payment of a non-service cluster, with ``under`` = just under the band.
+# ``pay``: every outside output of a non-service cluster, with ``under`` = just under the band;
+# payments are counted as transactions (one transaction splitting into many in-band outputs is
+# one payment, not many).
 STRUCT_SQL = """
 WITH pay AS (
     SELECT s.cluster_id, c.txid, c.address, c.value, c.height, {under} AS under
@@ -56,7 +58,7 @@ WITH pay AS (
     WHERE ac.cluster_id <> s.cluster_id AND s.cluster_id NOT IN (SELECT cluster_id FROM service)
       AND s.n_clusters = 1 AND s.txid NOT IN (SELECT txid FROM coinjoin_tx)
 )
-SELECT cluster_id, count(*) AS n, count(*) FILTER (WHERE under) AS n_under,
+SELECT cluster_id, count(DISTINCT txid) AS n, count(DISTINCT txid) FILTER (WHERE under) AS n_under,
        sum(value) FILTER (WHERE under),
        list(DISTINCT txid ORDER BY txid) FILTER (WHERE under),
        list(DISTINCT address ORDER BY address) FILTER (WHERE under),

@@ -5,11 +5,15 @@
   lump into coins of about one payment, and deposits it at the exchanges through a few "mule"
   customer accounts in many payments each worth $900-995 at that day's price, 3-6 a day over a
   few days. Each payment spends the previous change together with the next pre-split coin, and
-  the change always returns to one reused address, so the facilitator's addresses form one
-  co-spend wallet (and the change stays below two payments: never a peel-chain step).
+  the change always returns to one reused address; the first pre-split coin of an episode
+  started without change is locked to that address too, so every payment of the facilitator
+  shares one co-spend wallet (and the change stays below two payments: never a peel-chain step).
+  An episode makes at least ``MIN_PAYMENTS`` payments: the split also spends the facilitator's
+  reserve of earlier episodes and, if the groups are still too poor, a float the facilitator
+  bought from the mining pool (``launderer_float``); without it the episode is skipped.
   Truth: ``transactions.csv`` kinds ``launderer_intake`` (group -> facilitator),
-  ``launderer_split`` and ``structuring`` (the sub-threshold deposits), entity
-  ``launderer:cashout`` (kind ``launderer``).
+  ``launderer_float``, ``launderer_split`` and ``structuring`` (the sub-threshold deposits),
+  entity ``launderer:cashout`` (kind ``launderer``).
 - :class:`Dormant` (T2, "a regular pattern after long inactivity"): holders bought coins from the
   mining pool early in the scenario on one or two addresses (role ``dormant``), stay silent for
   400-560 days of block time, then wake and move their coins in a burst of 3-4 payments within
@@ -35,10 +39,13 @@ from ledgerhound.sim.world import World
 
 DAY = 86_400
 EPISODE_START = 0.55  # structuring episodes from this phase on (groups have been paid by then)
-EPISODE_MIN_USD = 6_000  # a lump worth moving
+EPISODE_MIN_USD = 4_000  # a lump worth moving (topped up to MIN_PAYMENTS payments)
 EPISODE_GAP_DAYS = 45
 MAX_PAYMENTS = 30  # per episode (keeps the change below two payments: never a peel step)
+MIN_PAYMENTS = 8  # per episode: fewer is not a pattern a detector (or an analyst) could see
+MAX_COIN_CENTS = 99_500 + 8_000  # largest pre-split coin: payment plus premium, USD cents
 MULES_PER_EXCHANGE = 3
+FEE_MARGIN = 50 * 250  # sats: a generous fee for a 2-input payment
 
 
 @contextmanager
@@ -95,6 +102,11 @@ class Structurer:
             except InsufficientFunds:
                 continue
             coins.append(w.ledger.detach(built, built.created.index(_mine(built, lock))))
+        coins += self.wallet.coins  # the reserve (and any coin back from a failed payment)
+        self.wallet.coins = []
+        if not self.top_up(coins, price):
+            self.wallet.coins.extend(coins)  # skipped: all of it stays in reserve
+            return
         payments = self.split_coins(coins, plan, price) if coins else []
         day, n_today, per_day = now, 0, rng.randint(3, 6)
         for cents in payments:
@@ -105,6 +117,23 @@ class Structurer:
         self.queue.sort()
         self.pay_due(now)
 
+    def top_up(self, coins: list[Coin], price: int) -> bool:
+        """Make ``coins`` worth ``MIN_PAYMENTS`` payments, buying the shortfall from the pool."""
+        w = self.world
+        # plus the split's fee as split_coins budgets it, at the highest rate (200 sat/vB)
+        need = MIN_PAYMENTS * MAX_COIN_CENTS * COIN // (100 * price)
+        need += 200 * (11 + 150 * (len(coins) + 1) + 43 * (MAX_PAYMENTS + 1)) + 10**5
+        short = need - sum(c.value for c in coins)
+        if short <= 0:
+            return True
+        lock = w.ledger.new_lock(self.wallet, "float")
+        try:
+            built = w.ledger.pay(self.eco.miner, [(lock, short)], "launderer_float")
+        except InsufficientFunds:
+            return False
+        coins.append(w.ledger.detach(built, built.created.index(_mine(built, lock))))
+        return True
+
     def split_coins(self, coins: list[Coin], plan: list[int], price: int) -> list[int]:
         """Co-spend the intakes into coins a little above the planned payments, the rest to a
         reserve coin; no change output, so the split never looks like a hub keeping a balance."""
@@ -113,11 +142,16 @@ class Structurer:
         total = sum(c.value for c in coins)
         outs, cents = [], []
         budget = total - rate * (11 + 150 * len(coins) + 43 * (len(plan) + 1)) - 10**5
+        if self.change_to is None:
+            self.change_to = w.ledger.new_lock(self.wallet, "change")
         for c in plan:
             sats = (c + rng.randint(2_000, 8_000)) * COIN // (100 * price)
             if sats > budget:
                 break
-            outs.append((w.ledger.new_lock(self.wallet, "split"), sats))
+            # no change to spend with: the first coin waits on the change address itself
+            first = not outs and self.change is None
+            lock = self.change_to if first else w.ledger.new_lock(self.wallet, "split")
+            outs.append((lock, sats))
             cents.append(c)
             budget -= sats
         if not outs:
@@ -152,6 +186,8 @@ class Structurer:
             _, cents = self.queue.pop(0)
             sats = cents * COIN // (100 * w.usd_price())
             coins = [self.split.pop(0)] + ([self.change] if self.change is not None else [])
+            if sum(c.value for c in coins) < sats + FEE_MARGIN and self.split:
+                coins.append(self.split.pop(0))  # the price fell since the split
             if self.change_to is None:
                 self.change_to = w.ledger.new_lock(self.wallet, "change")
             self.wallet.recent = [self.change_to]  # reuse >= 1: change always goes back there
