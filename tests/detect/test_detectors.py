@@ -389,3 +389,26 @@ def test_deposit_cap_is_reported_not_silent(tmp_path):
     assert capped["counts"]["exchange-deposit-address"] == 3
     assert "only the first 3 deposit addresses" in capped["notes"][0]
     assert scan(store, ["exchange-deposit-address"])["notes"] == []
+
+
+def test_busy_personal_address_is_not_crowdfunding(tmp_path):
+    """Ten strangers pay a reused personal address whose owner spends each coin on its own; the
+    same fan-in swept together in one consolidation is a collection address."""
+    c = Chain()
+    coins = _donors(c, 10, "busy")
+    c.block()
+    busy = [(c.tx([coin], [("busy-personal", 1_500_000 + 7919 * i), (f"busy-chg{i}", BTC)]), 0)
+            for i, coin in enumerate(coins)]  # fmt: skip
+    c.block()
+    for i, coin in enumerate(busy):
+        c.tx([coin], [(f"busy-shop{i}", 1_000_000), (f"busy-back{i}", 400_000)])
+    coins = _donors(c, 10, "pool")
+    c.block()
+    pool = [(c.tx([coin], [("pool-static", 1_500_000 + 7919 * i), (f"pool-chg{i}", BTC)]), 0)
+            for i, coin in enumerate(coins)]  # fmt: skip
+    c.block()
+    c.tx(pool, [("pool-swept", 15_000_000)])
+    store = c.store(tmp_path / "s")
+    found = _found(store, "static-address-crowdfunding")
+    assert [f["addresses"] for f in found] == [[addr("pool-static")]]
+    assert found[0]["evidence"]["spending_transactions_per_spent_coin"] == 0.1

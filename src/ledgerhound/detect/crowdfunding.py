@@ -31,6 +31,9 @@ class CrowdfundingParams:
     min_distinct_values: float = 0.5  # distinct amounts / payments: fixed fees are a service
     max_payer_share: float = 0.3  # median payment / the paying transaction's inputs: donors
     # give a small part of what they hold; a seller handing most of it to an OTC desk does not
+    max_spend_ratio: float = 0.5  # spending transactions per spent coin: a collector sweeps
+    # donations together (accumulates); a busy personal address spends its coins one by one
+    many_payers: int = 40  # fan-in so large that accumulation is not required as well
 
 
 # Two phases: a plain count (spillable) keeps only addresses paid at least ``min_payers`` times,
@@ -40,7 +43,7 @@ WITH candidate AS (
     SELECT address FROM coin WHERE address IS NOT NULL GROUP BY address HAVING count(*) >= ?
 ),
 pay AS (
-    SELECT c.address, c.txid, c.value, c.height, s.cluster_id AS payer,
+    SELECT c.address, c.txid, c.value, c.height, c.spent_by, s.cluster_id AS payer,
            c.value / s.in_value AS share,
            (sv.cluster_id IS NOT NULL) AS via_service, ac.cluster_id AS owner
     FROM coin c JOIN candidate USING (address)
@@ -60,7 +63,8 @@ SELECT address, any_value(owner), count(*) AS n,
        sum(value) FILTER (WHERE payer <> owner), min(height), max(height),
        list(txid ORDER BY height, txid) FILTER (WHERE payer <> owner),
        count(DISTINCT value) FILTER (WHERE payer <> owner),
-       median(share) FILTER (WHERE payer <> owner)
+       median(share) FILTER (WHERE payer <> owner),
+       count(spent_by), count(DISTINCT spent_by)
 FROM pay GROUP BY address HAVING payers >= ?
 """
 
@@ -71,10 +75,13 @@ def detect(ctx: ScanContext, params: CrowdfundingParams = CrowdfundingParams()) 
     findings = []
     for row in ctx.rows(SQL, [params.min_payers, params.min_payers]):
         (address, owner, n, outside, payers, via_svc, med, p90, value, first, last, txids,
-         amounts, share) = row  # fmt: skip
+         amounts, share, spent, spends) = row  # fmt: skip
         if med is None or med > params.max_median or p90 > params.max_p90:
             continue
         if share > params.max_payer_share:
+            continue
+        ratio = spends / spent if spent else 0.0
+        if ratio >= params.max_spend_ratio and payers < params.many_payers:
             continue
         if outside < params.min_share * n or amounts < params.min_distinct_values * outside:
             continue
@@ -86,6 +93,7 @@ def detect(ctx: ScanContext, params: CrowdfundingParams = CrowdfundingParams()) 
             "payment_sats": {"median": int(med), "p90": int(p90)},
             "distinct_amounts": int(amounts),
             "median_share_of_payer_inputs": round(share, 4),
+            "spending_transactions_per_spent_coin": round(ratio, 4),
             "hosted_at": hosted.get(owner),
         }
         confidence = min(85, 35 + 2 * int(payers))
