@@ -90,28 +90,27 @@ def open_context(
     con.execute("CREATE TEMP TABLE tagged AS SELECT * FROM tagged_arrow")
     con.unregister("tagged_arrow")
     if seeds:
-        _scope(ctx, seeds, hops)
-    _coins(ctx)
+        _graph_scope(ctx, seeds, hops, tagged["address"].to_pylist())
+    else:
+        _coins(ctx)
+        _address_clusters(ctx)
     _clusters(ctx)
     _sweep_targets(ctx)
     return ctx
 
 
-def _clusters(ctx: ScanContext) -> None:
-    """``addr_cluster``, ``service`` and ``tx_src`` (restricted to the scope in seed mode)."""
-    con = ctx.con
-    addresses = "addresses"
-    if ctx.scoped:  # the scope's addresses first, then their clusters (not all addresses)
-        addresses = (
-            "(SELECT * FROM addresses WHERE address IN (SELECT address FROM coin UNION SELECT "
-            "address FROM tagged UNION SELECT prev_address FROM inputs WHERE txid IN (SELECT "
-            "txid FROM coin UNION SELECT spent_by FROM coin)))"
-        )
-    con.execute(
+def _address_clusters(ctx: ScanContext) -> None:
+    """``addr_cluster`` for every address (full scan)."""
+    ctx.con.execute(
         "CREATE TEMP TABLE addr_cluster AS SELECT a.address, "
-        f"coalesce(c.cluster_id, -a.address_id - 1) AS cluster_id FROM {addresses} a "
+        "coalesce(c.cluster_id, -a.address_id - 1) AS cluster_id FROM addresses a "
         "LEFT JOIN clusters c USING (address_id)"
     )
+
+
+def _clusters(ctx: ScanContext) -> None:
+    """``service`` and ``tx_src`` (restricted to the neighbourhood in seed mode)."""
+    con = ctx.con
     con.execute(
         "CREATE TEMP TABLE service AS SELECT ac.cluster_id, min(t.label) AS label "
         "FROM tagged t JOIN addr_cluster ac USING (address) WHERE t.kind = 'service' "
@@ -144,59 +143,43 @@ def _sweep_targets(ctx: ScanContext) -> None:
     )
 
 
-def _scope(ctx: ScanContext, seeds: list[str], hops: int) -> None:
-    """Transactions within ``hops`` steps of the seeds; busy addresses are not expanded through.
+def _graph_scope(ctx: ScanContext, seeds: list[str], hops: int, tagged: list[str]) -> None:
+    """Seed mode: ``scope``, ``scope_addr``, ``coin``, ``addr_cluster`` and the neighbourhood's
+    ``transactions``/``inputs``/``transfers`` as temp tables, from the flow graph
+    (:mod:`ledgerhound.detect.neighbourhood`)."""
+    from ledgerhound.detect import neighbourhood as nb
+    from ledgerhound.trace.session import flow_graph, graph_clusters
 
-    An address in more than ``MAX_EXPAND_DEGREE`` transactions (an exchange hot wallet, a
-    coordinator) is kept in scope but its other transactions are not followed, and the other
-    participants of a transaction with more than ``MAX_EXPAND_TX`` inputs and outputs (an
-    exchange's sweep or batch payout, a CoinJoin) are not expanded either, so the neighbourhood
-    stays small on a large chain.
-    """
-    con = ctx.con
     ctx.scoped = True
-    con.execute("CREATE TEMP TABLE scope_addr (address VARCHAR)")
-    con.execute("CREATE TEMP TABLE frontier (address VARCHAR)")
-    con.executemany("INSERT INTO frontier VALUES (?)", [[s] for s in sorted(set(seeds))])
-    con.execute("CREATE TEMP TABLE scope (txid VARCHAR)")
-    for _ in range(max(1, hops)):
-        con.execute("INSERT INTO scope_addr SELECT address FROM frontier")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE step AS SELECT txid, address FROM outputs WHERE address "
-            "IN (SELECT address FROM frontier) UNION SELECT txid, prev_address FROM inputs "
-            "WHERE prev_address IN (SELECT address FROM frontier)"
-        )
-        con.execute(
-            "INSERT INTO scope SELECT DISTINCT txid FROM step WHERE address IN (SELECT address "
-            "FROM step GROUP BY address HAVING count(DISTINCT txid) <= ?) "
-            "EXCEPT SELECT txid FROM scope",
-            [MAX_EXPAND_DEGREE],
-        )
-        small = (
-            "(SELECT txid FROM transactions WHERE txid IN (SELECT txid FROM scope) "
-            f"AND input_count + output_count <= {MAX_EXPAND_TX})"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE frontier AS SELECT address FROM outputs WHERE txid IN "
-            f"{small} AND address IS NOT NULL UNION SELECT prev_address FROM inputs WHERE txid "
-            f"IN {small} AND prev_address IS NOT NULL EXCEPT SELECT address FROM scope_addr"
-        )
-    con.execute("INSERT INTO scope_addr SELECT address FROM frontier")
+    graph = flow_graph(ctx.store, ctx.fingerprint)
+    clusters = graph_clusters(ctx.con, ctx.root, graph)
+    txs, addrs = nb.scope(graph, nb.address_ids(graph, seeds), hops, MAX_EXPAND_DEGREE,
+                          MAX_EXPAND_TX)  # fmt: skip
+    coin = nb.coin_table(graph, txs, addrs)
+    tables = nb.transaction_tables(graph, nb.neighbourhood_txs(graph, txs, coin))
+    tables |= {
+        "scope": pa.table({"txid": nb._strings(graph.txids, txs)}),
+        "scope_addr": pa.table({"address": nb._strings(graph.addresses, addrs)}),
+        "coin": coin,
+        "addr_cluster": nb.cluster_table(graph, clusters, coin, tables["inputs"], tagged),
+    }
+    for name, table in tables.items():
+        ctx.con.register(f"{name}_arrow", table)
+        ctx.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        ctx.con.unregister(f"{name}_arrow")
+    ctx.con.execute(
+        "CREATE TEMP VIEW transfers AS SELECT 'bitcoin' AS chain, 'BTC' AS asset, txid, height, "
+        "CAST(vout AS BIGINT) AS position, address, 'in' AS direction, value FROM coin "
+        "WHERE address IS NOT NULL AND height IS NOT NULL UNION ALL SELECT 'bitcoin', 'BTC', "
+        "txid, height, CAST(NULL AS BIGINT), prev_address, 'out', prev_value FROM inputs "
+        "WHERE prev_address IS NOT NULL AND height IS NOT NULL"
+    )
 
 
 def _coins(ctx: ScanContext) -> None:
-    """``coin``: outputs with the transaction spending each (in seed mode: the scope's outputs
-    and every output paying an address in scope, so "received once" stays true)."""
-    con = ctx.con
-    outputs, inputs = "outputs", "inputs"
-    if ctx.scoped:
-        outputs = (
-            "(SELECT * FROM outputs WHERE txid IN (SELECT txid FROM scope) "
-            "OR address IN (SELECT address FROM scope_addr))"
-        )
-        inputs = f"(SELECT * FROM inputs WHERE prev_txid IN (SELECT txid FROM {outputs}))"
-    con.execute(
+    """``coin``: every output with the transaction spending it (full scan)."""
+    ctx.con.execute(
         "CREATE TEMP TABLE coin AS SELECT o.txid, o.vout, o.height, o.value, o.address, "
-        f"i.txid AS spent_by, i.height AS spent_height FROM {outputs} o LEFT JOIN {inputs} i "
+        "i.txid AS spent_by, i.height AS spent_height FROM outputs o LEFT JOIN inputs i "
         "ON i.prev_txid = o.txid AND i.prev_vout = o.vout"
     )

@@ -14,7 +14,7 @@ from typing import Any
 from ledgerhound.detect import campaign, cashout, crowdfunding, hub, layering, peel, structuring
 from ledgerhound.detect.context import ScanContext, open_context
 from ledgerhound.detect.finding import FATF_INDICATORS, Finding
-from ledgerhound.errors import InvalidInputError, NotFoundError
+from ledgerhound.errors import InvalidInputError
 from ledgerhound.store.sql import resource_errors
 
 METHOD = "ledgerhound typology detection v1 (heuristics over co-spend clusters and tags)"
@@ -46,20 +46,6 @@ def check_typologies(names: Iterable[str]) -> list[str]:
     if unknown:
         raise InvalidInputError(f"unknown typology {unknown[0]!r} (known: {', '.join(DETECTORS)})")
     return [n for n in DETECTORS if not wanted or n in wanted]
-
-
-def check_seeds(ctx_store: Any, seeds: list[str]) -> None:
-    """Every seed must be an address the store has seen (one-line error otherwise)."""
-    con = ctx_store.connect()
-    try:
-        known = {r[0] for r in con.execute(
-            "SELECT address FROM addresses WHERE address IN (SELECT unnest(?::VARCHAR[]))", [seeds]
-        ).fetchall()}  # fmt: skip
-    finally:
-        con.close()
-    for seed in seeds:
-        if seed not in known:
-            raise NotFoundError(f"seed address {seed!r} is not in the store")
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
@@ -109,8 +95,6 @@ def scan(
     seed_list = sorted(set(seeds))
     if hops < 1:
         raise InvalidInputError(f"--hops must be at least 1 (got {hops})")
-    if seed_list:
-        check_seeds(store, seed_list)
     steps = len(names) + 1
     if progress is not None:
         progress("preparing coins, clusters and services", 0, steps)

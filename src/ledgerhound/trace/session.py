@@ -40,17 +40,18 @@ class TraceSession:
 
 def open_session(store: Any) -> TraceSession:
     manifest = store.manifest()
-    graph = _graph(store, manifest.fingerprint)
+    graph = flow_graph(store, manifest.fingerprint)
     con = store.connect()
     try:
         blocks = arrow_table(con.sql("SELECT height, timestamp FROM blocks WHERE in_main_chain"))
-        clusters = _clusters(con, store.root, graph)
+        clusters = graph_clusters(con, store.root, graph)
     finally:
         con.close()
     return TraceSession(graph, _labels(store.root, graph, clusters), manifest.fingerprint, blocks)
 
 
-def _graph(store: Any, fingerprint: str) -> FlowGraph:
+def flow_graph(store: Any, fingerprint: str) -> FlowGraph:
+    """The store's flow graph: the cache when its fingerprint matches, else built and cached."""
     cache = Path(store.root) / GRAPH_DIR
     meta = graph_meta(cache)
     if meta is not None and meta.get("fingerprint") == fingerprint:
@@ -60,7 +61,7 @@ def _graph(store: Any, fingerprint: str) -> FlowGraph:
     return graph
 
 
-def _clusters(con: Any, root: Path, graph: FlowGraph) -> np.ndarray | None:
+def graph_clusters(con: Any, root: Path, graph: FlowGraph) -> np.ndarray | None:
     """Cluster id per graph address id, cached next to the graph for this clustering build
     (mapping 18 M address strings takes tens of seconds; a warm start should not)."""
     from ledgerhound.cluster.build import cluster_dir
