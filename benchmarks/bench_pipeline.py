@@ -66,9 +66,28 @@ def main() -> int:
     print(f"  {meta['clusters']:,} clusters, {meta['coinjoins_excluded']:,} CoinJoins excluded")
     _traces(store, args.traces)
     from ledgerhound.detect.run import scan
+    from ledgerhound.market.prices import load_prices
 
-    stage("detect (full scan)", lambda: scan(store), stats["transactions"])
+    prices = load_prices(None)  # the simulator's own price series (structuring in USD)
+    stage("detect (full scan)", lambda: scan(store, prices=prices), stats["transactions"])
+    con = store.connect()
+    published = _campaign_addresses(scenario)
+    sql = "SELECT address FROM addresses WHERE address IN (SELECT unnest(?::VARCHAR[]))"
+    known = {r[0] for r in con.execute(sql, [published]).fetchall()}
+    con.close()
+    seeds = sorted(known)[:10]  # published and paid: some published addresses never were
+    stage(f"detect --seed ({len(seeds)} campaign addresses, 2 hops, warm graph)",
+          lambda: scan(store, seeds=seeds, hops=2, prices=prices))  # fmt: skip
     return 0
+
+
+def _campaign_addresses(scenario: Path) -> list[str]:
+    """The campaign addresses the scenario's posts publish (where an investigator starts)."""
+    import csv
+
+    with open(scenario / "truth" / "osint.csv", newline="") as fh:
+        return sorted({r["address"] for r in csv.DictReader(fh)
+                       if r["is_campaign_address"] == "true"})  # fmt: skip
 
 
 def _traces(store, n: int) -> None:
