@@ -209,6 +209,10 @@ def test_broker_behaviour_needs_untagged_many_payers_forwarding_to_exchange(tmp_
     assert set(f["addresses"]) == {addr(f"broker-in{i}") for i in range(12)}
     assert f["evidence"]["services"] == ["Exchange T [exchange]"]
     assert "terror" not in json.dumps(f).lower()
+    # the same flow by a wallet that is itself tagged as a service is that service's business
+    c.tags[addr("broker-in0")] = "Exchange U"
+    tagged = c.store(tmp_path / "tagged")
+    assert _found(tagged, "unlicensed-broker-behaviour") == []
 
 
 def test_seed_mode_and_errors(tmp_path):
