@@ -26,7 +26,6 @@ The typologies ``score`` stays the mean F1 of the first five detectors.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from ledgerhound.sim.evaluate import EvalContext, metric, set_scores
@@ -45,73 +44,81 @@ def _prepare(ctx: EvalContext) -> None:
     import_files(ctx.store.root, [p for p in intel if p.exists()])
 
 
-def _spenders(ctx: EvalContext) -> dict[tuple[str, int], str]:
-    con = ctx.store.connect()
-    try:
-        rows = con.execute("SELECT prev_txid, prev_vout, txid FROM inputs").fetchall()
-    finally:
-        con.close()
-    return {(t, int(v)): s for t, v, s in rows if t is not None}
+# The truth sets in SQL over the truth CSVs and the store: the same definitions as the module
+# docstring, and bounded memory (Python dicts of every address did not fit 24 GB at 10M txs).
+TRUTH_SQL = {
+    "per-donor-campaign": """
+        SELECT d.address FROM {donations} d JOIN {addresses} r USING (address)
+        JOIN inputs i ON i.prev_txid = d.txid AND i.prev_vout = CAST(d.vout AS INTEGER)
+        WHERE r.role IN ('per_donor', 'invoice') AND i.txid IN (SELECT txid FROM {consolidations})
+    """,
+    "static-address-crowdfunding": f"""
+        SELECT address FROM {{donations}} GROUP BY address
+        HAVING count(*) >= {TRUTH_MIN_DONATIONS}
+    """,
+    "aggregation-hub-redistribution": (
+        "SELECT txid FROM {transactions} WHERE kind = 'hub_redistribution'"
+    ),
+    "peel-chain": "SELECT txid FROM {peel_hops}",
+    "coinjoin-use": "SELECT txid FROM {coinjoins}",
+    "rapid-layering": "SELECT txid FROM {transactions} WHERE kind = 'layering'",
+    "exchange-deposit-address": """
+        SELECT o.address FROM outputs o JOIN {addresses} r ON r.address = o.address
+        LEFT JOIN inputs i ON i.prev_txid = o.txid AND i.prev_vout = o.vout
+        LEFT JOIN {transactions} k ON k.txid = i.txid
+        WHERE r.role = 'deposit' GROUP BY o.address
+        HAVING bool_and(coalesce(k.kind = 'exchange_sweep', false))
+    """,
+    "unlicensed-broker-behaviour": """
+        SELECT DISTINCT o.address FROM outputs o JOIN {addresses} r USING (address)
+        WHERE r.entity_kind = 'broker'
+    """,
+    "structuring": "SELECT txid FROM {transactions} WHERE kind = 'structuring'",
+    "dormant-burst": """
+        SELECT DISTINCT i.prev_address FROM inputs i
+        JOIN {transactions} k ON k.txid = i.txid AND k.kind = 'dormant_wakeup'
+        JOIN {addresses} r ON r.address = i.prev_address AND r.role = 'dormant'
+    """,
+}
+TRUTH_FILES = ("addresses", "transactions", "donations", "consolidations", "peel_hops", "coinjoins")
+
+
+def _truth_views(con: Any, ctx: EvalContext) -> dict[str, str]:
+    names = {}
+    for name in TRUTH_FILES:
+        path = str(ctx.truth_dir / f"{name}.csv").replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW truth_{name} AS SELECT * FROM read_csv("
+                    f"'{path}', header = true, all_varchar = true)")  # fmt: skip
+        names[name] = f"truth_{name}"
+    return names
 
 
 def truth_sets(ctx: EvalContext) -> dict[str, set[str]]:
     """The true-positive set of each scored typology, from the scenario's truth files."""
-    roles = {r["address"]: r for r in ctx.table("addresses")}
-    kinds = {r["txid"]: r["kind"] for r in ctx.table("transactions")}
-    spent = _spenders(ctx)
-    consolidations = {r["txid"] for r in ctx.table("consolidations")}
-    donations = ctx.table("donations")
-    per_donor = {
-        d["address"] for d in donations
-        if roles.get(d["address"], {}).get("role") in ("per_donor", "invoice")
-        and spent.get((d["txid"], int(d["vout"]))) in consolidations
-    }  # fmt: skip
-    counts = Counter(d["address"] for d in donations)
-    deposit_spends: dict[str, set[str]] = {}
     con = ctx.store.connect()
     try:
-        outs = con.execute("SELECT txid, vout, address FROM outputs WHERE address IS NOT NULL")
-        for txid, vout, address in outs.fetchall():
-            if roles.get(address, {}).get("role") == "deposit":
-                deposit_spends.setdefault(address, set()).add(kinds.get(spent.get((txid, vout))))
-    finally:
-        con.close()
-    wakeups = {t for t, k in kinds.items() if k == "dormant_wakeup"}
-    woke = {a for a, r in roles.items() if r["role"] == "dormant"} & _input_addresses(ctx, wakeups)
-    return {
-        "per-donor-campaign": per_donor,
-        "static-address-crowdfunding": {a for a, n in counts.items() if n >= TRUTH_MIN_DONATIONS},
-        "aggregation-hub-redistribution": {
-            t for t, k in kinds.items() if k == "hub_redistribution"
-        },
-        "peel-chain": {r["txid"] for r in ctx.table("peel_hops")},
-        "coinjoin-use": {r["txid"] for r in ctx.table("coinjoins")},
-        "rapid-layering": {t for t, k in kinds.items() if k == "layering"},
-        "exchange-deposit-address": {
-            a for a, ks in deposit_spends.items() if ks == {"exchange_sweep"}
-        },
-        "unlicensed-broker-behaviour": _broker_addresses(ctx, roles),
-        "structuring": {t for t, k in kinds.items() if k == "structuring"},
-        "dormant-burst": woke,
-    }
-
-
-def _input_addresses(ctx: EvalContext, txids: set[str]) -> set[str]:
-    con = ctx.store.connect()
-    try:
-        rows = con.execute("SELECT txid, prev_address FROM inputs WHERE prev_address IS NOT NULL")
-        return {a for t, a in rows.fetchall() if t in txids}
+        names = _truth_views(con, ctx)
+        return {
+            typology: {r[0] for r in con.execute(sql.format(**names)).fetchall()}
+            for typology, sql in TRUTH_SQL.items()
+        }
     finally:
         con.close()
 
 
-def _broker_addresses(ctx: EvalContext, roles: dict[str, dict[str, str]]) -> set[str]:
+def _over_attributed(ctx: EvalContext, addresses: set[str]) -> int:
+    """Predicted broker addresses that belong to any entity other than the broker."""
     con = ctx.store.connect()
     try:
-        seen = {r[0] for r in con.execute("SELECT DISTINCT address FROM outputs").fetchall()}
+        names = _truth_views(con, ctx)
+        row = con.execute(
+            f"SELECT count(*) FROM (SELECT unnest(?::VARCHAR[]) AS address) p LEFT JOIN "
+            f"{names['addresses']} r USING (address) WHERE r.entity_kind IS DISTINCT FROM 'broker'",
+            [sorted(addresses)],
+        ).fetchone()
+        return int(row[0])
     finally:
         con.close()
-    return {a for a in seen if roles.get(a, {}).get("entity_kind") == "broker"}
 
 
 #: which part of a finding is scored: addresses or transactions
@@ -138,7 +145,6 @@ def typologies(ctx: EvalContext) -> dict[str, Any]:
     _prepare(ctx)
     report = scan(ctx.store, list(UNIT), prices=load_prices(None))
     truth = truth_sets(ctx)
-    roles = {r["address"]: r["entity_kind"] for r in ctx.table("addresses")}
     results: dict[str, Any] = {}
     for name, unit in UNIT.items():
         predicted = {x for f in report["findings"] if f["typology"] == name for x in f[unit]}
@@ -146,8 +152,8 @@ def typologies(ctx: EvalContext) -> dict[str, Any]:
                          **set_scores(truth[name], predicted)}  # fmt: skip
     broker = {a for f in report["findings"] if f["typology"] == "unlicensed-broker-behaviour"
               for a in f["addresses"]}  # fmt: skip
-    results["unlicensed-broker-behaviour"]["over_attributed_addresses"] = sum(
-        1 for a in broker if roles.get(a) != "broker"
+    results["unlicensed-broker-behaviour"]["over_attributed_addresses"] = _over_attributed(
+        ctx, broker
     )
     first_five = list(UNIT)[:5]
     return {
