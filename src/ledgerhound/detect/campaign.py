@@ -25,7 +25,7 @@ METHOD = "one-time addresses funded by distinct clusters, co-spent by a non-serv
 
 @dataclass(frozen=True)
 class CampaignParams:
-    min_donors: int = 6  # distinct-funder one-time inputs in one consolidation
+    min_donors: int = 5  # distinct funders in one sweep (or in its linked sweeps)
     min_share: float = 0.5  # of the consolidation's inputs that are such one-time addresses
     max_median_age: int = 6  # blocks between funding and sweep (median): a collect-and-sweep
     # cycle; a personal wallet consolidating its coins sweeps coins of every age
@@ -45,6 +45,7 @@ WITH once AS (
     WHERE c.spent_by IS NOT NULL
       AND c.txid NOT IN (SELECT txid FROM transactions WHERE output_count = 1
                          AND input_count >= 2)  -- a sweep's output is nobody's donation
+      AND c.txid NOT IN (SELECT txid FROM camp_own)  -- nor the change of the sweeper's payment
 ), cand AS (
     SELECT p.*, t.cluster_id AS consolidator, t.n_in
     FROM paid p JOIN tx_src t ON t.txid = p.spent_by
@@ -67,6 +68,11 @@ WITH once AS (
     FROM cand GROUP BY spent_by HAVING count(*) >= $min_linked
 )
 SELECT * FROM sweep WHERE donors >= $min_share * n_in AND age <= $max_age
+"""
+
+OWN = """
+INSERT INTO camp_own SELECT DISTINCT c.spent_by FROM coin c JOIN camp_sweep k ON k.txid = c.txid
+WHERE c.spent_by IS NOT NULL
 """
 
 # Sweeps of one campaign: the output of sweep A is co-spent by sweep B (the wallet keeps
@@ -99,8 +105,14 @@ def _chains(ctx: ScanContext, txids: list[str]) -> dict[str, int]:
 def detect(ctx: ScanContext, params: CampaignParams = CampaignParams()) -> list[Finding]:
     """One finding per sweep of per-donor addresses: ``min_donors`` distinct funders in the
     sweep, or in the chain of linked sweeps it belongs to."""
-    ctx.con.execute(SQL, {"min_linked": params.min_linked_donors, "min_share": params.min_share,
-                          "max_age": params.max_median_age})  # fmt: skip
+    args = {"min_linked": params.min_linked_donors, "min_share": params.min_share,
+            "max_age": params.max_median_age}  # fmt: skip
+    # Two passes: the payments that spend a candidate sweep's output are the sweeper's own, so
+    # their change (co-spent by the next sweep) is not a donation; the second pass drops it.
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE camp_own (txid VARCHAR)")
+    ctx.con.execute(SQL, args)
+    ctx.con.execute(OWN)
+    ctx.con.execute(SQL, args)
     rows = ctx.rows("SELECT * FROM camp_sweep ORDER BY txid")
     chain = _chains(ctx, [r[0] for r in rows])
     totals: dict[int, list[int]] = {}
