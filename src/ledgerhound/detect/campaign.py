@@ -2,11 +2,15 @@
 
 The al-Qassam 2019 pattern (typologies.md 2): the site showed each donor a fresh address; each was
 paid once, by a wallet unrelated to the campaign, and the campaign later co-spent them. Rule: a
-transaction spending at least ``min_donors`` inputs whose address received exactly one payment
-ever, from a funding transaction whose spending cluster differs from the consolidator's and
-(counting every service withdrawal as its own donor) differs between the inputs. Excluded: the
-consolidator is a tagged service (an exchange sweeping deposit addresses has the same shape), and
-CoinJoins (many unrelated inputs by construction).
+single-output sweep whose inputs are mostly (``min_share``) addresses that received exactly one
+payment ever, each funded by a cluster other than the sweeper's (every service withdrawal counts
+as its own donor), funded a median of at most ``max_median_age`` blocks before the sweep (a
+collect-and-sweep cycle; a personal wallet consolidates coins of every age), with at least
+``min_donors`` distinct funders in the sweep or in the chain of sweeps it is linked to (one
+sweep's output co-spent by the next, directly or through one payment's change). Not donations:
+another sweep's output, and the change of a payment that spent a candidate sweep's output (the
+sweeper's own money; found in a second pass). Excluded: sweeps by a tagged service or paying one
+(an exchange sweeping deposit addresses has the same shape), and CoinJoins.
 """
 
 from __future__ import annotations
