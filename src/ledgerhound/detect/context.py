@@ -158,8 +158,8 @@ def _graph_scope(ctx: ScanContext, seeds: list[str], hops: int, tagged: list[str
     coin = nb.coin_table(graph, txs, addrs)
     tables = nb.transaction_tables(graph, nb.neighbourhood_txs(graph, txs, coin))
     tables |= {
-        "scope": pa.table({"txid": nb._strings(graph.txids, txs)}),
-        "scope_addr": pa.table({"address": nb._strings(graph.addresses, addrs)}),
+        "scope": pa.table({"txid": nb.take_strings(graph.txids, txs)}),
+        "scope_addr": pa.table({"address": nb.take_strings(graph.addresses, addrs)}),
         "coin": coin,
         "addr_cluster": nb.cluster_table(graph, clusters, coin, tables["inputs"], tagged),
     }

@@ -69,8 +69,8 @@ def _outputs(graph: FlowGraph, txs: np.ndarray) -> np.ndarray:
     return _ranges(starts, graph.out_ptr[txs + 1] - starts)
 
 
-def _expandable(graph: FlowGraph, addrs: np.ndarray, max_degree: int) -> tuple[np.ndarray, ...]:
-    """Transactions touching ``addrs`` (paying or spending them), and the addresses in at most
+def _expandable(graph: FlowGraph, addrs: np.ndarray, max_degree: int) -> np.ndarray:
+    """Transactions touching those of ``addrs`` (paying or spending them) that are in at most
     ``max_degree`` distinct transactions."""
     outs = _received(graph, addrs)
     owner = graph.out_addr[outs]
@@ -80,7 +80,7 @@ def _expandable(graph: FlowGraph, addrs: np.ndarray, max_degree: int) -> tuple[n
     pairs = np.unique(np.stack([pair_a, pair_t]), axis=1) if len(pair_a) else np.zeros((2, 0))
     ids, degree = np.unique(pairs[0], return_counts=True)
     quiet = ids[degree <= max_degree]
-    return pairs[1][np.isin(pairs[0], quiet)].astype(np.int64), quiet
+    return pairs[1][np.isin(pairs[0], quiet)].astype(np.int64)
 
 
 def scope(graph: FlowGraph, seeds: np.ndarray, hops: int, max_degree: int, max_tx: int) -> tuple:
@@ -90,7 +90,7 @@ def scope(graph: FlowGraph, seeds: np.ndarray, hops: int, max_degree: int, max_t
     addrs = np.zeros(0, dtype=np.int64)
     for _ in range(max(1, hops)):
         addrs = np.union1d(addrs, frontier)
-        touched, _quiet = _expandable(graph, frontier, max_degree)
+        touched = _expandable(graph, frontier, max_degree)
         txs = np.union1d(txs, touched)
         small = txs[graph.tx_degree[txs] <= max_tx]
         spender, funding = _inputs(graph, small)
@@ -99,7 +99,7 @@ def scope(graph: FlowGraph, seeds: np.ndarray, hops: int, max_degree: int, max_t
     return txs, np.union1d(addrs, frontier)
 
 
-def _strings(array: pa.Array, ids: np.ndarray) -> pa.Array:
+def take_strings(array: pa.Array, ids: np.ndarray) -> pa.Array:
     """``array[ids]`` with null where the id is negative."""
     ids = np.asarray(ids, dtype=np.int64)
     return array.take(pa.array(np.maximum(ids, 0), mask=ids < 0))
@@ -112,12 +112,12 @@ def coin_table(graph: FlowGraph, txs: np.ndarray, addrs: np.ndarray) -> pa.Table
     height = graph.tx_height[tx].astype(np.int64)
     spent_height = np.where(spent >= 0, graph.tx_height[np.maximum(spent, 0)], -1)
     return pa.table({
-        "txid": _strings(graph.txids, tx),
+        "txid": take_strings(graph.txids, tx),
         "vout": pa.array(graph.out_vout[outs], pa.int32()),
         "height": pa.array(height, mask=height < 0),
         "value": pa.array(graph.out_value[outs], pa.int64()),
-        "address": _strings(graph.addresses, graph.out_addr[outs]),
-        "spent_by": _strings(graph.txids, spent),
+        "address": take_strings(graph.addresses, graph.out_addr[outs]),
+        "spent_by": take_strings(graph.txids, spent),
         "spent_height": pa.array(spent_height.astype(np.int64), mask=spent < 0),
     })  # fmt: skip
 
@@ -131,7 +131,7 @@ def transaction_tables(graph: FlowGraph, txs: np.ndarray) -> dict[str, pa.Table]
                             minlength=len(txs)).astype(np.int64)  # fmt: skip
     height = graph.tx_height[txs].astype(np.int64)
     transactions = pa.table({
-        "txid": _strings(graph.txids, txs),
+        "txid": take_strings(graph.txids, txs),
         "height": pa.array(height, mask=height < 0),
         "input_count": pa.array(n_in, pa.int64()),
         "output_count": pa.array(n_out, pa.int64()),
@@ -141,12 +141,12 @@ def transaction_tables(graph: FlowGraph, txs: np.ndarray) -> dict[str, pa.Table]
     spender, funding = _inputs(graph, txs)
     spender_height = graph.tx_height[spender].astype(np.int64)
     inputs = pa.table({
-        "txid": _strings(graph.txids, spender),
+        "txid": take_strings(graph.txids, spender),
         "height": pa.array(spender_height, mask=spender_height < 0),
-        "prev_txid": _strings(graph.txids, graph.out_tx[funding]),
+        "prev_txid": take_strings(graph.txids, graph.out_tx[funding]),
         "prev_vout": pa.array(graph.out_vout[funding], pa.int64()),
         "prev_value": pa.array(graph.out_value[funding], pa.int64()),
-        "prev_address": _strings(graph.addresses, graph.out_addr[funding]),
+        "prev_address": take_strings(graph.addresses, graph.out_addr[funding]),
     })  # fmt: skip
     return {"transactions": transactions, "inputs": inputs}
 
@@ -171,5 +171,5 @@ def cluster_table(graph: FlowGraph, clusters: Any, coin: pa.Table, inputs: pa.Ta
     ids = np.flatnonzero(found.to_numpy(zero_copy_only=False)).astype(np.int64)
     own = -ids - 1
     cid = own if clusters is None else np.where(clusters[ids] >= 0, clusters[ids], own)
-    return pa.table({"address": _strings(graph.addresses, ids),
+    return pa.table({"address": take_strings(graph.addresses, ids),
                      "cluster_id": pa.array(cid, pa.int64())})  # fmt: skip
