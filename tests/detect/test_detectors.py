@@ -416,3 +416,28 @@ def test_busy_personal_address_is_not_crowdfunding(tmp_path):
     found = _found(store, "static-address-crowdfunding")
     assert [f["addresses"] for f in found] == [[addr("pool-static")]]
     assert found[0]["evidence"]["spending_transactions_per_spent_coin"] == 0.1
+
+
+def test_seed_mode_finds_what_the_full_scan_finds_nearby(tmp_path):
+    """The graph-built neighbourhood tables give the same findings, evidence included, as the
+    full scan for patterns inside the neighbourhood (campaign, hub, peel, structuring-free)."""
+    c = Chain()
+    per_donor, _ = campaign_chain(c)
+    hub_tx = hub_chain(c)
+    fast = peel_chain(c, 6, 1)
+    store = c.store(tmp_path / "s")
+    full = {(f["typology"], tuple(f["txids"])): f for f in scan(store)["findings"]}
+    seeds = [per_donor[0], addr("hub-central"), addr("peel1-start")]
+    near = scan(store, seeds=seeds, hops=7)["findings"]  # the peel chain is six hops long
+    wanted = {"per-donor-campaign", "aggregation-hub-redistribution", "peel-chain"}
+    got = {(f["typology"], tuple(f["txids"])): f for f in near if f["typology"] in wanted}
+    assert {k[0] for k in got} == wanted
+    assert hub_tx in {t for k in got for t in k[1]} and set(fast) <= {t for k in got for t in k[1]}
+    for key, finding in got.items():
+        assert _without_cluster_ids(finding) == _without_cluster_ids(full[key])
+
+
+def _without_cluster_ids(finding: dict) -> dict:
+    """Cluster ids are labels, not facts: compare everything else."""
+    evidence = {k: v for k, v in finding["evidence"].items() if not k.endswith("_cluster")}
+    return {**finding, "evidence": evidence}

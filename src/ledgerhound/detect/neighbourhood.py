@@ -93,7 +93,7 @@ def scope(graph: FlowGraph, seeds: np.ndarray, hops: int, max_degree: int, max_t
         touched = _expandable(graph, frontier, max_degree)
         txs = np.union1d(txs, touched)
         small = txs[graph.tx_degree[txs] <= max_tx]
-        spender, funding = _inputs(graph, small)
+        _spender, funding = _inputs(graph, small)
         near = np.concatenate([graph.out_addr[_outputs(graph, small)], graph.out_addr[funding]])
         frontier = np.setdiff1d(near[near >= 0], addrs)
     return txs, np.union1d(addrs, frontier)
