@@ -5,8 +5,9 @@ transaction that spends it), ``addr_cluster`` (address -> co-spend cluster; an a
 a cluster is its own), ``service`` (clusters carrying a service tag such as an exchange, which
 detectors must never call terrorist), ``sanctioned`` (addresses on an imported sanctions list),
 ``tx_src`` (each transaction's spending cluster) and ``coinjoin_tx`` (CoinJoins the clustering
-detected). In ``--seed`` mode the ``scope`` table restricts every detector to the transactions
-around the seed addresses.
+detected). In ``--seed`` mode these, and the neighbourhood's ``transactions``, ``inputs`` and
+``transfers`` (temp tables shadowing the store's views), are built from the flow graph for the
+transactions around the seeds only (:mod:`ledgerhound.detect.neighbourhood`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ class ScanContext:
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
+
+    def load(self, name: str, table: pa.Table, select: str = "*") -> None:
+        """Temp table ``name`` from an Arrow table (``select``: the columns, maybe cast)."""
+        self.con.register(f"{name}_arrow", table)
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select} FROM {name}_arrow"
+            )
+        finally:
+            self.con.unregister(f"{name}_arrow")
 
 
 def _service_table(root: Path) -> pa.Table:
@@ -86,16 +97,18 @@ def open_context(
     else:
         con.execute("CREATE TEMP TABLE coinjoin_tx (txid VARCHAR, protocol VARCHAR)")
     tagged = _service_table(root)
-    con.register("tagged_arrow", tagged)
-    con.execute("CREATE TEMP TABLE tagged AS SELECT * FROM tagged_arrow")
-    con.unregister("tagged_arrow")
-    if seeds:
-        _graph_scope(ctx, seeds, hops, tagged["address"].to_pylist())
-    else:
-        _coins(ctx)
-        _address_clusters(ctx)
-    _clusters(ctx)
-    _sweep_targets(ctx)
+    ctx.load("tagged", tagged)
+    try:
+        if seeds:
+            _graph_scope(ctx, seeds, hops, tagged["address"].to_pylist())
+        else:
+            _coins(ctx)
+            _address_clusters(ctx)
+        _clusters(ctx)
+        _sweep_targets(ctx)
+    except BaseException:
+        con.close()  # e.g. an unknown seed: the caller never receives the context to close
+        raise
     return ctx
 
 
@@ -164,9 +177,7 @@ def _graph_scope(ctx: ScanContext, seeds: list[str], hops: int, tagged: list[str
         "addr_cluster": nb.cluster_table(graph, clusters, coin, tables["inputs"], tagged),
     }
     for name, table in tables.items():
-        ctx.con.register(f"{name}_arrow", table)
-        ctx.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-        ctx.con.unregister(f"{name}_arrow")
+        ctx.load(name, table)
     ctx.con.execute(
         "CREATE TEMP VIEW transfers AS SELECT 'bitcoin' AS chain, 'BTC' AS asset, txid, height, "
         "CAST(vout AS BIGINT) AS position, address, 'in' AS direction, value FROM coin "

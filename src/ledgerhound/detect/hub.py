@@ -62,7 +62,7 @@ WHERE fan.paid <= $max_share * fan.in_value OR equal.equal >= $min_r
 # the first height; a service withdrawal is its own source (an exchange pays many customers).
 INFLOW = """
 CREATE OR REPLACE TEMP TABLE hub_inflow AS
-SELECT ac.cluster_id AS hub, c.txid, c.address, c.value, c.height,
+SELECT ac.cluster_id AS hub, c.txid, c.value, c.height,
        CASE WHEN sv.cluster_id IS NOT NULL THEN c.txid ELSE p.cluster_id::VARCHAR END AS source,
        (sv.cluster_id IS NOT NULL) AS via_service
 FROM coin c JOIN addr_cluster ac ON ac.address = c.address

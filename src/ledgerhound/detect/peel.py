@@ -118,9 +118,7 @@ def _chains(ctx: ScanContext, params: PeelParams) -> None:
     has_prev[dst] = True  # ... and those without a linked predecessor are where it starts
     table = pa.table({"id": members, "chain": labels[members], "last": ~has_next[members],
                       "head": ~has_prev[members]})  # fmt: skip
-    ctx.con.register("peel_member_arrow", table)
-    ctx.con.execute("CREATE OR REPLACE TEMP TABLE peel_member AS SELECT * FROM peel_member_arrow")
-    ctx.con.unregister("peel_member_arrow")
+    ctx.load("peel_member", table)
 
 
 ENDS = """

@@ -98,17 +98,12 @@ def _rates(ctx: ScanContext) -> None:
     days = sorted(prices.rates)
     usd = [float(prices.rates[d]) for d in days]
     table = pa.table({"day": pa.array(days, pa.string()), "usd": pa.array(usd, pa.float64())})
-    ctx.con.register("usd_rate_arrow", table)
-    ctx.con.execute(
-        "CREATE OR REPLACE TEMP TABLE usd_rate AS "
-        "SELECT CAST(day AS DATE) AS day, usd FROM usd_rate_arrow"
-    )
-    ctx.con.unregister("usd_rate_arrow")
+    ctx.load("usd_rate", table, "CAST(day AS DATE) AS day, usd")
 
 
 def structuring(ctx: ScanContext, params: StructuringParams = StructuringParams()) -> list[Finding]:
     """One finding per non-service cluster whose outside payments sit just under the threshold."""
-    prices = getattr(ctx, "prices", None)
+    prices = ctx.prices
     if prices is not None:
         _rates(ctx)
         band: list = [params.threshold_usd * (1 - params.margin), params.threshold_usd]
