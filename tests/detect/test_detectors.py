@@ -124,7 +124,7 @@ def test_hub_found_but_exchange_batch_payout_is_not(tmp_path):
     redistribution = hub_chain(c)
     sweep = exchange_sweep_chain(c)  # the exchange's hot wallet then pays a batch of customers
     c.block()
-    batch = [(f"customer{i}", 1_000_000 * (i + 1)) for i in range(6)] + [("exch-hot", 5_000_000)]
+    batch = [(f"customer{i}", 1_000_000 * (i + 1)) for i in range(6)] + [("exch-hot", 2_000_000)]
     payout = c.tx([(sweep, 0)], batch)
     store = c.store(tmp_path / "s")
     found = _found(store, "aggregation-hub-redistribution")
@@ -349,7 +349,7 @@ def test_sellers_paying_a_broker_are_not_crowdfunding(tmp_path):
     coins = [c.coinbase(f"otc-seller{i}", 6_000_000) for i in range(12)]
     c.block()
     for i, coin in enumerate(coins):  # small payments, but two thirds of what each seller holds
-        c.tx([coin], [("otc-intake", 4_000_000 + 7919 * i), (f"otc-chg{i}", 1_990_000)])
+        c.tx([coin], [("otc-intake", 4_000_000 + 7919 * i), (f"otc-chg{i}", 1_900_000)])
     store = c.store(tmp_path / "s")
     found = _found(store, "static-address-crowdfunding")
     assert [f["addresses"] for f in found] == [[static]]

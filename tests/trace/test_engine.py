@@ -197,23 +197,3 @@ def test_height_window_from_dates():
         height_window(blocks, "last tuesday")
     with pytest.raises(NotFoundError, match="no block in the store has a time after"):
         height_window(blocks, "2021-01-01")
-
-
-def test_saved_graph_maps_back_identically(tmp_path, peel):
-    from ledgerhound.errors import StoreError
-    from ledgerhound.trace.persist import graph_meta, load_graph, save_graph
-
-    save_graph(peel, tmp_path / "fg", fingerprint="abc")
-    assert graph_meta(tmp_path / "fg")["fingerprint"] == "abc"
-    loaded = load_graph(tmp_path / "fg")
-    assert isinstance(loaded.out_value, np.memmap)
-    for policy in ("poison", "haircut", "fifo"):
-        assert (
-            trace(loaded, ["S"], policy=policy).to_dict()
-            == trace(peel, ["S"], policy=policy).to_dict()
-        )
-    (tmp_path / "fg" / "out_value.npy").unlink()
-    with pytest.raises(StoreError, match="incomplete"):
-        load_graph(tmp_path / "fg")
-    with pytest.raises(StoreError, match="no flow-graph cache"):
-        load_graph(tmp_path / "nothing")

@@ -39,19 +39,16 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def address_ids(graph: FlowGraph, addresses: list[str]) -> np.ndarray:
     """Graph ids of ``addresses``; every one must be in the graph (one-line error otherwise)."""
-    found = pc.is_in(graph.addresses, value_set=pa.array(addresses, pa.string()))
-    ids = np.flatnonzero(found.to_numpy(zero_copy_only=False))
-    known = set(graph.addresses.take(pa.array(ids)).to_pylist())
-    for address in addresses:
-        if address not in known:
+    found = graph.find_addresses(pa.array(addresses, pa.string()))
+    for address, a in zip(addresses, found, strict=True):
+        if a < 0:
             raise NotFoundError(f"seed address {address!r} is not in the store")
-    return ids.astype(np.int64)
+    return np.unique(found).astype(np.int64)
 
 
 def _received(graph: FlowGraph, addrs: np.ndarray) -> np.ndarray:
     """Output ids paying ``addrs``."""
-    starts = graph.addr_ptr[addrs]
-    return graph.addr_outs[_ranges(starts, graph.addr_ptr[addrs + 1] - starts)]
+    return graph.outputs_of(addrs)
 
 
 def _inputs(graph: FlowGraph, txs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,9 +97,8 @@ def scope(graph: FlowGraph, seeds: np.ndarray, hops: int, max_degree: int, max_t
 
 
 def take_strings(array: pa.Array, ids: np.ndarray) -> pa.Array:
-    """``array[ids]`` with null where the id is negative."""
-    ids = np.asarray(ids, dtype=np.int64)
-    return array.take(pa.array(np.maximum(ids, 0), mask=ids < 0))
+    """``array[ids]`` (a graph's txid or address column) with null where the id is negative."""
+    return array.take(np.asarray(ids, dtype=np.int64))
 
 
 def coin_table(graph: FlowGraph, txs: np.ndarray, addrs: np.ndarray) -> pa.Table:
@@ -154,8 +150,10 @@ def transaction_tables(graph: FlowGraph, txs: np.ndarray) -> dict[str, pa.Table]
 def neighbourhood_txs(graph: FlowGraph, txs: np.ndarray, coin: pa.Table) -> np.ndarray:
     """Scope, the coins' creating and spending transactions, and the funders of the scope."""
     names = pa.concat_arrays([coin["txid"].combine_chunks(), coin["spent_by"].combine_chunks()])
-    found = pc.is_in(graph.txids, value_set=pc.drop_null(names))
-    ids = np.flatnonzero(found.to_numpy(zero_copy_only=False))
+    from ledgerhound.store.chainindex.keys import hex_to_hashes
+
+    found = graph.find_txs(hex_to_hashes(pc.unique(pc.drop_null(names))))
+    ids = found[found >= 0]
     _spender, funding = _inputs(graph, txs)
     return np.unique(np.concatenate([ids, txs, graph.out_tx[funding]])).astype(np.int64)
 
@@ -167,8 +165,8 @@ def cluster_table(graph: FlowGraph, clusters: Any, coin: pa.Table, inputs: pa.Ta
     names = pa.concat_arrays([coin["address"].combine_chunks(),
                               inputs["prev_address"].combine_chunks(),
                               pa.array(tagged, pa.string())])  # fmt: skip
-    found = pc.is_in(graph.addresses, value_set=pc.unique(pc.drop_null(names)))
-    ids = np.flatnonzero(found.to_numpy(zero_copy_only=False)).astype(np.int64)
+    found = graph.find_addresses(pc.unique(pc.drop_null(names)))
+    ids = np.unique(found[found >= 0]).astype(np.int64)
     own = -ids - 1
     cid = own if clusters is None else np.where(clusters[ids] >= 0, clusters[ids], own)
     return pa.table({"address": take_strings(graph.addresses, ids),

@@ -25,11 +25,14 @@ from ledgerhound.sources.batch import ChainBatch
 from ledgerhound.store import export as export_mod
 from ledgerhound.store import manifest as mf
 from ledgerhound.store import queries
+from ledgerhound.store.chainindex.commit import build_index
+from ledgerhound.store.chainindex.index import INDEX_DIR, load_state, open_view
+from ledgerhound.store.chainindex.view import ChainView
 from ledgerhound.store.lock import LOCK_NAME, WriterLock
 from ledgerhound.store.staging import STAGING, TABLES_DIR, Staging
 
 Progress = Callable[[int, int], None]  # (blocks seen, transactions added) per batch
-_STORE_ENTRIES = {mf.MANIFEST, LOCK_NAME, STAGING, TABLES_DIR}
+_STORE_ENTRIES = {mf.MANIFEST, LOCK_NAME, STAGING, TABLES_DIR, INDEX_DIR}
 _COUNTS = ("blocks", "transactions", "outputs", "inputs", "addresses")
 
 
@@ -176,6 +179,32 @@ class Store:
                 path=str(self.root),
             )
         return manifest
+
+    def chain_index(self) -> ChainView:
+        """The chain index of the committed store, memory-mapped (built once if missing).
+
+        Written at every ingest commit, so this normally only maps files; a store written by
+        an older ledgerhound gets its index built here, under the writer lock.
+        """
+        for _attempt in range(3):  # a commit between reading the manifest and its state
+            manifest = self.manifest()
+            state = load_state(self.root, manifest.generation)
+            if state is not None:
+                return open_view(self.root, state)
+            if mf.load(self.root).generation == manifest.generation:
+                break
+        lock = WriterLock(self.root)
+        lock.acquire()
+        try:
+            manifest = self.manifest()
+            if load_state(self.root, manifest.generation) is None:
+                parts = {t: [self.root / p.file for p in manifest.sorted_parts(t)]
+                         for t in manifest.parts}  # fmt: skip
+                with self._store_io():
+                    build_index(self.root, manifest.generation, parts, self.root / STAGING)
+        finally:
+            lock.release()
+        return open_view(self.root, load_state(self.root, manifest.generation))
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views ``blocks``, ..., ``addresses`` and ``transfers``."""

@@ -21,6 +21,8 @@ from ledgerhound.errors import CorruptDataError, StoreError
 from ledgerhound.sources.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.store import manifest as mf
 from ledgerhound.store import resolve
+from ledgerhound.store.chainindex.commit import index_commit
+from ledgerhound.store.chainindex.index import IndexWriter, recover
 from ledgerhound.store.sql import write_table
 
 STAGING = "staging"
@@ -105,6 +107,7 @@ class Staging:
         new = _copy_manifest(self.manifest)
         new.generation += 1
         result = resolve.finish(self, new)
+        index = self._index(new, result)
         moved: list[Path] = []
         listed = {p.file for parts in self.manifest.parts.values() for p in parts}
         clash = [p.file for parts in result.parts.values() for p in parts if p.file in listed]
@@ -128,9 +131,11 @@ class Staging:
                 mf.fsync_dir(table)
             mf.save(self.root, new)
         except BaseException:
+            recover(self.root, self.manifest.generation)
             for path in moved:
                 path.unlink(missing_ok=True)
             raise
+        index.finish()
         for dead in result.replaced.values():
             for file in dead:
                 (self.root / file).unlink(missing_ok=True)
@@ -140,6 +145,24 @@ class Staging:
         counts["resolved_inputs"] = result.resolved
         counts["skipped_blocks"] = self.staged.skipped_blocks
         return new, counts
+
+    def _index(self, new: mf.Manifest, result: resolve.Finished) -> IndexWriter:
+        """Append this commit to the chain index (or rebuild it), durable before the swap."""
+        staged = {t: [self.dir / p.file for p in ps] for t, ps in result.parts.items()}
+        final = {}
+        for table, parts in new.parts.items():
+            dead = result.replaced.get(table, set())
+            final[table] = [self.root / p.file for p in parts if p.file not in dead]
+            final[table] += staged.get(table, [])
+        renumbered = new.addresses_epoch != self.manifest.addresses_epoch
+        renumbered = renumbered or bool(result.replaced.get("inputs"))
+        try:
+            return index_commit(self.root, self.manifest.generation,
+                                self.manifest.row_count("addresses"), new.generation, staged,
+                                final, renumbered, self.dir / "duckdb-tmp")  # fmt: skip
+        except BaseException:
+            recover(self.root, self.manifest.generation)
+            raise
 
     def abort(self) -> None:
         if not self.dir.exists():

@@ -130,7 +130,6 @@ class Walk:
         self.entry_offset = graph.out_spend_offset if fwd else graph.out_offset
         self.stop_code = labels.stop_codes(p.stop_at, Reason.SERVICE, Reason.STOP_CATEGORY)
         self.targets = targets
-        self.addr_degree = graph.address_degree()
         self.n_tx, self.n_out = max(graph.tx_count, 1), max(graph.output_count, 1)
         order = np.lexsort((seeds, groups))
         self.seeds, self.groups = seeds[order], groups[order]
@@ -158,7 +157,8 @@ class Walk:
         """Record endpoints among frontier outputs; return the mask of outputs to expand."""
         g, p = self.g, self.p
         addr = g.out_addr[ids]
-        addr = np.where(addr >= 0, addr, len(self.addr_degree) - 1)
+        raw_addr = addr
+        addr = np.where(addr >= 0, addr, len(g.addresses))
         nxt = self.next_tx[ids]
         reason = np.zeros(len(ids), dtype=np.int8)
 
@@ -181,7 +181,7 @@ class Walk:
         if p.max_degree is not None:
             deg = g.tx_degree[np.maximum(nxt, 0)] > p.max_degree
             if hop > 0:
-                deg |= self.addr_degree[addr] > p.max_degree
+                deg |= g.degree_of(raw_addr) > p.max_degree
             mark(deg, Reason.MAX_DEGREE)
         if p.since is not None or p.until is not None:
             h = g.tx_height[np.maximum(nxt, 0)]

@@ -14,7 +14,6 @@ from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ledgerhound.attribution.taxonomy import ancestors
 from ledgerhound.trace.graph import FlowGraph
@@ -82,10 +81,11 @@ class Labels:
         """int64[A] cluster id per graph address id from (address strings, cluster ids) columns,
         e.g. the clusterer's Parquet joined to the store's ``addresses`` table; -1 = no cluster.
         """
-        idx = pc.index_in(graph.addresses, value_set=pa.array(addresses, pa.string()))
         ids = np.asarray(cluster_ids, dtype=np.int64)
-        pos = idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return np.where(pos >= 0, ids[np.maximum(pos, 0)] if len(ids) else -1, -1)
+        out = np.full(len(graph.addresses), -1, dtype=np.int64)
+        found = graph.find_addresses(pa.array(addresses, pa.string()))
+        out[found[found >= 0]] = ids[found >= 0]
+        return out
 
     def of(self, address_id: int) -> tuple[str, ...]:
         return self.categories.get(address_id, ())

@@ -1,8 +1,8 @@
 """Everything a trace needs from a store, loaded once: flow graph, labels, data fingerprint.
 
-The flow graph is cached in ``<store>/trace-graph/`` and reused while the store's fingerprint is
-unchanged (memory-mapped: a warm start costs milliseconds). Labels come from imported tags; a
-tag on any address of a cluster is pushed down to the cluster's other addresses (the ``via``
+The flow graph is the store's chain index (written at ingest, memory-mapped: opening it costs
+milliseconds); cluster ids per address are cached in ``<store>/trace-graph/``. Labels come from
+imported tags; a tag on any address of a cluster is pushed down to its other addresses (the ``via``
 path is kept in the tag store) so a service's unlabelled deposit addresses stop traces too.
 """
 
@@ -20,8 +20,7 @@ import pyarrow as pa
 from ledgerhound.attribution import tagstore
 from ledgerhound.trace.graph import FlowGraph
 from ledgerhound.trace.labels import Labels
-from ledgerhound.trace.loader import arrow_table, graph_from_store
-from ledgerhound.trace.persist import graph_meta, load_graph, save_graph
+from ledgerhound.trace.loader import arrow_table
 from ledgerhound.trace.seeds import height_window
 
 GRAPH_DIR = "trace-graph"
@@ -50,35 +49,33 @@ def open_session(store: Any) -> TraceSession:
     return TraceSession(graph, _labels(store.root, graph, clusters), manifest.fingerprint, blocks)
 
 
-def flow_graph(store: Any, fingerprint: str) -> FlowGraph:
-    """The store's flow graph: the cache when its fingerprint matches, else built and cached."""
-    cache = Path(store.root) / GRAPH_DIR
-    meta = graph_meta(cache)
-    if meta is not None and meta.get("fingerprint") == fingerprint:
-        return load_graph(cache)
-    graph = graph_from_store(store)
-    save_graph(graph, cache, fingerprint)
-    return graph
+def flow_graph(store: Any, fingerprint: str = "") -> FlowGraph:
+    """The store's flow graph: its chain index, memory-mapped (written at ingest)."""
+    return store.chain_index()
 
 
 def graph_clusters(con: Any, root: Path, graph: FlowGraph) -> np.ndarray | None:
-    """Cluster id per graph address id, cached next to the graph for this clustering build
-    (mapping 18 M address strings takes tens of seconds; a warm start should not)."""
+    """Cluster id per address id (-1 none), cached for this clustering build and address count.
+
+    The chain index numbers addresses like the store's ``addresses`` table, so this is a
+    scatter of the clusterer's ``(address_id, cluster_id)`` pairs: no address strings.
+    """
     from ledgerhound.cluster.build import cluster_dir
     from ledgerhound.cluster.lookup import attach
 
     if not attach(con, root):
         return None
     meta = (cluster_dir(root) / "meta.json").read_bytes()
-    cache = root / GRAPH_DIR / f"clusters-{hashlib.sha256(meta).hexdigest()[:16]}.npy"
-    if cache.exists() and graph_meta(root / GRAPH_DIR) is not None:
+    key = hashlib.sha256(meta + str(len(graph.addresses)).encode()).hexdigest()[:16]
+    cache = root / GRAPH_DIR / f"clusters-{key}.npy"
+    if cache.exists():
         return np.load(cache, mmap_mode="r")
-    table = arrow_table(
-        con.sql(
-            "SELECT a.address, c.cluster_id FROM clusters c JOIN addresses a USING (address_id)"
-        )
-    )
-    clusters = Labels.cluster_array(graph, table["address"], table["cluster_id"].to_numpy())
+    table = arrow_table(con.sql("SELECT address_id, cluster_id FROM clusters"))
+    ids = table["address_id"].to_numpy()
+    clusters = np.full(len(graph.addresses), -1, dtype=np.int64)
+    inside = ids < len(clusters)
+    clusters[ids[inside]] = table["cluster_id"].to_numpy()[inside]
+    cache.parent.mkdir(parents=True, exist_ok=True)
     for old in cache.parent.glob("clusters-*.npy"):
         old.unlink()
     tmp = cache.with_suffix(".partial.npy")
