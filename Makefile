@@ -7,7 +7,7 @@ DEMO   := build/demo
 
 .PHONY: demo test lint bench accuracy clean install
 
-$(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard src/ledgerhound/*/*.c)
+$(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard src/ledgerhound/*/*.c src/ledgerhound/*/*/*.c)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true

@@ -1,4 +1,4 @@
-"""Builds the C extensions (block scanner, union-find); other metadata lives in pyproject.toml.
+"""Builds the C extensions (block scanner, union-find, chain-index keys); other metadata lives in pyproject.toml.
 
 The scanner links OpenSSL's libcrypto for SHA-256 (hardware SHA-NI when present) and RIPEMD-160.
 If the compiler or OpenSSL headers are missing, an extension's build is skipped and its Python
@@ -33,6 +33,11 @@ setup(
             "ledgerhound.codecs._blockscan",
             sources=["src/ledgerhound/codecs/_blockscan.c"],
             libraries=["crypto"],
+            extra_compile_args=CFLAGS,
+        ),
+        Extension(
+            "ledgerhound.store.chainindex._keys",
+            sources=["src/ledgerhound/store/chainindex/_keys.c"],
             extra_compile_args=CFLAGS,
         ),
         Extension(

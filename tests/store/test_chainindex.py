@@ -27,7 +27,7 @@ from ledgerhound.sim.scenario import Options, simulate
 from ledgerhound.sources.blkfiles import read_block_batches
 from ledgerhound.store import Store
 from ledgerhound.store.chainindex.index import COLUMNS
-from ledgerhound.store.chainindex.keys import address_keys
+from ledgerhound.store.chainindex.keys import _address_keys_numpy, address_keys, string_parts
 from ledgerhound.store.chainindex.runs import SortedRuns
 from ledgerhound.trace.graph import FlowGraph
 from ledgerhound.trace.loader import arrow_table
@@ -37,7 +37,7 @@ from tests.store.helpers import table_rows
 
 _MAIN = "SELECT t.txid, t.height FROM transactions t JOIN blocks b ON b.hash = t.block_hash " \
         "WHERE b.in_main_chain"  # fmt: skip
-_COLS = [c for c in COLUMNS if c not in ("tx_hash", "addr_off", "addr_dat", "out_addr")]
+_COLS = [c for c in COLUMNS if c not in ("tx_hash", "addr_off", "addr_dat", "out_addr", "out_type")]
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +206,4 @@ def test_address_key_does_not_depend_on_the_batch(names, cut):
     )
     assert whole.tolist() == parts.tolist()
     assert whole.tolist() == [int(address_keys(pa.array([n]))[0]) for n in names]
+    assert whole.tolist() == _address_keys_numpy(*string_parts(pa.array(names))).tolist()

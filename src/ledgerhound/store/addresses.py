@@ -1,8 +1,14 @@
-"""The addresses table: dense int64 ids in order of first appearance ``(height, tx_index, vout)``.
+"""The addresses table: dense int64 ids in order of first appearance ``(height, tx_index, vout)``
+on the main chain.
+
+Why main chain only: an address paid only in a stale block never received money on the ledger,
+and numbering it would make ids depend on when the stale block arrived (it has no height to
+sort by); left out, ids grow by appending as the chain grows, in any split of the ingest. The
+stale block's rows stay in ``outputs`` with their address strings.
 
 In the normal case (new blocks above everything committed) new addresses are appended with the
 next ids, so existing ids never change. When staged rows interleave with committed ones (a
-backfill below the store's tip, or stale blocks, whose null height sorts last) the whole table is
+backfill below the store's tip) the whole table is
 rebuilt in one DuckDB query and ``addresses_epoch`` is bumped: ids then equal those of a store
 built at once from the same blocks, which is the property the store guarantees.
 """
@@ -12,25 +18,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ledgerhound.store import manifest as mf
-from ledgerhound.store.sql import define_table, one, quote, run, write_query
+from ledgerhound.store.sql import define_table, one, quote, run, write_query, write_table
 
 if TYPE_CHECKING:
     from ledgerhound.store.staging import Staging
 
-STALE_HEIGHT = 4_194_303  # sorts stale (null-height) outputs after every real height
-_KEY = (
-    f"(coalesce(o.height, {STALE_HEIGHT})::BIGINT << 40)"
-    " + (t.tx_index::BIGINT << 20) + o.vout::BIGINT"
-)
+_KEY = "(o.height::BIGINT << 40) + (t.tx_index::BIGINT << 20) + o.vout::BIGINT"
 
 
 def _first_seen_sql(outputs: str, transactions: str) -> str:
     return f"""SELECT o.address, min({_KEY}) AS key, min(o.height) AS first_height
                FROM {outputs} o JOIN {transactions} t
-                 ON t.txid = o.txid AND t.height IS NOT DISTINCT FROM o.height
-               WHERE o.address IS NOT NULL GROUP BY o.address"""
+                 ON t.txid = o.txid AND t.height = o.height
+               WHERE o.address IS NOT NULL AND o.height IS NOT NULL GROUP BY o.address"""
 
 
 def update(
@@ -55,6 +59,21 @@ def update(
     if key_max is not None:
         new.address_key_max = max(new.address_key_max, int(key_max))
     return parts, set(), added
+
+
+def append_known(
+    st: Staging, new: mf.Manifest, table: pa.Table, key_max: int
+) -> tuple[list[mf.Part], set[str], int]:
+    """Stage addresses the chain index has numbered already (its ids continue the table's)."""
+    if not table.num_rows:
+        return [], set(), 0
+    first_id = int(table["address_id"][0].as_py())
+    name = f"tables/addresses/a{first_id:010d}-g{new.generation}.parquet"
+    write_table(table, st.dir / name, "addresses")
+    heights = table["first_height"]
+    new.address_key_max = max(new.address_key_max, key_max)
+    part = mf.Part(name, table.num_rows, "", pc.min(heights).as_py(), pc.max(heights).as_py())
+    return [part], set(), table.num_rows
 
 
 def _rebuild(

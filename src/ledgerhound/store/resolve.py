@@ -56,11 +56,19 @@ def finish(st: Staging, new: mf.Manifest) -> Finished:
         define_table(con, "c_addresses", "addresses", committed["addresses"])
         result = Finished(parts={t: list(ps) for t, ps in st.staged.parts.items() if t != "inputs"})
         result.parts["inputs"], result.resolved = _resolve_staged(con, st)
+        result.parts["inputs"] += st.staged.direct_inputs
+        result.resolved += st.staged.direct_resolved
         fixed, dead, resolved = _reresolve_committed(con, st, new)
         result.parts["inputs"] += fixed
         result.replaced["inputs"] = dead
         result.resolved += resolved
-        addr_parts, addr_dead, result.new_addresses = addresses.update(con, st, new)
+        from_index = st.index.addresses() if st.index is not None else None
+        if from_index is not None:
+            addr_parts, addr_dead, result.new_addresses = addresses.append_known(
+                st, new, *from_index
+            )
+        else:
+            addr_parts, addr_dead, result.new_addresses = addresses.update(con, st, new)
         result.parts["addresses"] = addr_parts
         result.replaced["addresses"] = addr_dead
         return result
@@ -83,7 +91,7 @@ def _resolve_staged(con: duckdb.DuckDBPyConnection, st: Staging) -> tuple[list[m
         GROUP BY o.txid, o.vout""",
     )
     parts, resolved = [], 0
-    for raw, staged in zip(st.staged.raw_inputs, st.staged.parts["inputs"], strict=True):
+    for raw, staged in zip(st.staged.raw_inputs, st.staged.raw_parts, strict=True):
         sql = f"""SELECT {_IN_COLS}, {_RESOLVED}
                   FROM read_parquet({quote(str(raw))}, file_row_number=true) i
                   LEFT JOIN src s ON s.txid = i.prev_txid AND s.vout = i.prev_vout

@@ -80,7 +80,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("prev_script_type", pa.string(), True, "resolved script type of the spent output"),
     ),
     "addresses": (
-        Column("address_id", pa.int64(), False, "dense integer id, in order of first appearance"),
+        Column(
+            "address_id",
+            pa.int64(),
+            False,
+            "dense integer id, in order of first appearance on the main chain",
+        ),
         Column("address", pa.string(), False, "address string"),
         Column("first_height", pa.int32(), True, "height where it first received"),
     ),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ledgerhound.errors import CorruptDataError, StoreError
 from ledgerhound.sources.batch import CHAIN_TABLES, ChainBatch
@@ -23,6 +24,7 @@ from ledgerhound.store import manifest as mf
 from ledgerhound.store import resolve
 from ledgerhound.store.chainindex.commit import index_commit
 from ledgerhound.store.chainindex.index import IndexWriter, recover
+from ledgerhound.store.chainindex.stage import IndexStage
 from ledgerhound.store.sql import write_table
 
 STAGING = "staging"
@@ -34,7 +36,10 @@ class Staged:
     """What a staging area holds so far, in the order it arrived."""
 
     parts: dict[str, list[mf.Part]] = field(default_factory=lambda: {t: [] for t in CHAIN_TABLES})
-    raw_inputs: list[Path] = field(default_factory=list)
+    raw_inputs: list[Path] = field(default_factory=list)  # to resolve with DuckDB at commit
+    raw_parts: list[mf.Part] = field(default_factory=list)  # ... and the parts they become
+    direct_inputs: list[mf.Part] = field(default_factory=list)  # resolved from the index
+    direct_resolved: int = 0
     block_hashes: set[str] = field(default_factory=set)
     origins: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(
@@ -49,6 +54,7 @@ class Staging:
         self.manifest = manifest
         self.dir = root / STAGING / name
         self.staged = Staged()
+        self.index: IndexStage | None = None
 
     def _make_dirs(self) -> None:
         """Created with the first new block, so a no-op re-ingest touches no directory."""
@@ -75,22 +81,43 @@ class Staging:
         low, high = (min(heights), max(heights)) if heights else (None, None)
         batch_id = hashlib.sha256("".join(hashes).encode()).hexdigest()[:16]
         name = f"{_height_tag(low, high)}-{batch_id}.parquet"
+        if self.index is None:
+            self.index = IndexStage(self.root, self.manifest.generation,
+                                    self.manifest.row_count("addresses"))  # fmt: skip
+        indexed = self.index.add(tables)
         for table, rows in tables.items():
-            if table == "inputs":
-                path = self.dir / "raw" / name
-                self.staged.raw_inputs.append(path)
-            else:
-                path = self.dir / TABLES_DIR / table / name
-            write_table(rows, path, table)
-            part = mf.Part(f"{TABLES_DIR}/{table}/{name}", rows.num_rows, "", low, high)
-            self.staged.parts[table].append(part)
+            if table != "inputs":
+                self._write(table, rows, name, low, high)
+            elif indexed is None:
+                self._write_raw(rows, name, low, high)
             added[table] = rows.num_rows
             self.staged.counts[table] += rows.num_rows
+        if indexed is not None:
+            resolved, stale = indexed
+            part = self._write("inputs", resolved, name, low, high, direct=True)
+            part.unresolved, done = _resolution(resolved)
+            self.staged.direct_resolved += done
+            if stale.num_rows:
+                self._write_raw(stale, name.replace(".parquet", "-stale.parquet"), low, high)
         self.staged.block_hashes.update(hashes)
         self.staged.origins.append(
             {"origin": batch.origin, "blocks": len(hashes), "min_height": low, "max_height": high}
         )
         return added
+
+    def _write(self, table: str, rows: pa.Table, name: str, low, high, direct: bool = False):
+        write_table(rows, self.dir / TABLES_DIR / table / name, table)
+        part = mf.Part(f"{TABLES_DIR}/{table}/{name}", rows.num_rows, "", low, high)
+        (self.staged.direct_inputs if direct else self.staged.parts[table]).append(part)
+        return part
+
+    def _write_raw(self, rows: pa.Table, name: str, low, high) -> None:
+        """Inputs the commit resolves in bulk (backfills, stale blocks)."""
+        path = self.dir / "raw" / name
+        write_table(rows, path, "inputs")
+        self.staged.raw_inputs.append(path)
+        self.staged.raw_parts.append(mf.Part(f"{TABLES_DIR}/inputs/{name}", rows.num_rows, "",
+                                             low, high))  # fmt: skip
 
     def _new_blocks(self, batch: ChainBatch) -> np.ndarray:
         seen: set[str] = set()
@@ -136,6 +163,7 @@ class Staging:
                 path.unlink(missing_ok=True)
             raise
         index.finish()
+        self.index = None  # committed: nothing left to undo
         for dead in result.replaced.values():
             for file in dead:
                 (self.root / file).unlink(missing_ok=True)
@@ -156,6 +184,9 @@ class Staging:
             final[table] += staged.get(table, [])
         renumbered = new.addresses_epoch != self.manifest.addresses_epoch
         renumbered = renumbered or bool(result.replaced.get("inputs"))
+        if self.index is not None and self.index.active and not renumbered:
+            self.index.writer.save(new.generation)  # appended batch by batch already
+            return self.index.writer
         try:
             return index_commit(self.root, self.manifest.generation,
                                 self.manifest.row_count("addresses"), new.generation, staged,
@@ -165,6 +196,10 @@ class Staging:
             raise
 
     def abort(self) -> None:
+        """Forget everything staged: the staging directory and the index appends."""
+        if self.index is not None:
+            self.index.abandon()
+            self.index = None
         if not self.dir.exists():
             return
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -172,6 +207,14 @@ class Staging:
             (self.root / STAGING).rmdir()
         except OSError:
             pass
+
+
+def _resolution(inputs: pa.Table) -> tuple[int, int]:
+    """(unresolved, resolved) non-coinbase inputs of a table."""
+    spends = pc.is_valid(inputs["prev_txid"])
+    resolved = pc.is_valid(inputs["prev_value"])
+    unresolved = pc.sum(pc.and_(spends, pc.invert(resolved))).as_py() or 0
+    return int(unresolved), int(pc.sum(resolved).as_py() or 0)
 
 
 def _height_tag(low: int | None, high: int | None) -> str:
@@ -190,6 +233,8 @@ def _select_rows(batch: ChainBatch, keep: np.ndarray) -> dict[str, pa.Table]:
     in_keep = _expand(tx_keep, txs.column("input_count").to_numpy(), batch.inputs.num_rows,
                       batch, "inputs")  # fmt: skip
     masks = {"blocks": keep, "transactions": tx_keep, "outputs": out_keep, "inputs": in_keep}
+    if keep.all():  # the usual case: nothing to filter
+        return {t: getattr(batch, t) for t in CHAIN_TABLES}
     return {t: getattr(batch, t).filter(pa.array(masks[t])) for t in CHAIN_TABLES}
 
 

@@ -87,25 +87,21 @@ class StringColumn:
     def __len__(self) -> int:
         return max(len(self.offsets) - 1, 0)
 
+    def arrow(self) -> pa.LargeStringArray:
+        """The whole column as one Arrow array over the same memory (zero-copy, even mapped)."""
+        if getattr(self, "_arrow", None) is None:
+            offsets = np.ascontiguousarray(self.offsets, dtype=np.int64)
+            data = self.data if len(self.data) else np.zeros(1, np.uint8)
+            self._arrow = pa.LargeStringArray.from_buffers(
+                len(self), pa.py_buffer(offsets), pa.py_buffer(data)
+            )
+        return self._arrow
+
     def take(self, ids: np.ndarray | pa.Array) -> pa.Array:
         """Strings of ``ids``; null where an id is negative or null."""
         ids, valid = _ids_and_valid(ids)
-        safe = np.where(valid, ids, 0)
-        starts = np.asarray(self.offsets[safe]) if len(ids) else np.zeros(0, np.int64)
-        lengths = (
-            np.where(valid, np.asarray(self.offsets[safe + 1]) - starts, 0) if len(ids) else starts
-        )
-        pos = _ranges(starts, lengths)
-        data = np.asarray(self.data[pos]).tobytes() if len(pos) else b""
-        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        out = pa.LargeStringArray.from_buffers(
-            len(ids), pa.py_buffer(offsets), pa.py_buffer(data)
-        ).cast(pa.string())
-        return (
-            out
-            if valid.all()
-            else pc.if_else(pa.array(valid), out, pa.nulls(len(ids), pa.string()))
-        )
+        picked = self.arrow().take(pa.array(np.where(valid, ids, 0), mask=~valid))
+        return picked.cast(pa.string())
 
     def get(self, i: int) -> str:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
@@ -121,12 +117,3 @@ def _ids_and_valid(ids: np.ndarray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
         ids = ids.fill_null(-1).to_numpy(zero_copy_only=False)
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
     return ids, ids >= 0
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(np.asarray(starts, dtype=np.int64) - np.cumsum(lengths) + lengths, lengths)
-    return shift + np.arange(total, dtype=np.int64)

@@ -43,6 +43,10 @@ class Chunk:
     addr_run: tuple[np.ndarray, np.ndarray] | None = None  # (keys, address ids)
     addr_out_run: tuple[np.ndarray, np.ndarray] | None = None  # (address ids, output ids)
     spent: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (output, tx, offset)
+    out_order: np.ndarray | None = None  # caller's output rows in index order
+    in_order: np.ndarray | None = None  # caller's input rows in index order
+    in_funding: np.ndarray | None = None  # funding output per input, index order
+    new_first_out: np.ndarray | None = None  # first output (index order) of each new address
 
 
 def extend(prior: Any, txs: pa.Table, outputs: pa.Table, inputs: pa.Table,
@@ -56,10 +60,13 @@ def extend(prior: Any, txs: pa.Table, outputs: pa.Table, inputs: pa.Table,
     keys = hash_keys(hashes)
     local = SortedRuns.from_pairs(keys, np.arange(len(keys)))
     _check_unique(prior, hashes, keys, local)
-    out_t, vout, out_ptr, value, addresses = _outputs(outputs, hashes, local)
-    chunk = Chunk(hashes=hashes, tx_run=(keys, base.tx + np.arange(len(keys))))
+    out_order, out_t, vout, out_ptr, value, addresses = _outputs(outputs, hashes, local)
+    chunk = Chunk(hashes=hashes, tx_run=(keys, base.tx + np.arange(len(keys))),
+                  out_order=out_order)  # fmt: skip
     out_addr = _address_ids(prior, base, addresses, new_addresses, chunk)
-    in_t, funding, in_value = _inputs(prior, base, inputs, hashes, local, out_ptr, value)
+    chunk.in_order, in_t, funding, in_value = _inputs(prior, base, inputs, hashes, local,
+                                                      out_ptr, value)  # fmt: skip
+    chunk.in_funding = funding
     in_ptr = np.concatenate(([0], np.cumsum(np.bincount(in_t, minlength=len(keys)))))
     cols = _tx_columns(txs, out_ptr, in_ptr, value, in_value, funding, hashes)
     _spends(prior, base, chunk, funding, in_t, in_value, in_ptr, len(value))
@@ -161,7 +168,7 @@ def _outputs(outputs: pa.Table, hashes: np.ndarray, local: SortedRuns):
     if len(value) and (value.min() < 0 or value.max() > MAX_MONEY):
         raise CorruptDataError("an output value is outside 0..21,000,000 BTC")
     addresses = outputs["address"].combine_chunks().take(pa.array(order))
-    return out_t, vout, ptr, value, addresses
+    return order, out_t, vout, ptr, value, addresses
 
 
 def _address_ids(prior: Any, base: _Base, addresses: pa.Array, new: pa.Array | None,
@@ -173,8 +180,10 @@ def _address_ids(prior: Any, base: _Base, addresses: pa.Array, new: pa.Array | N
             (known < 0) & pc.is_valid(addresses).to_numpy(zero_copy_only=False)
         )
         enc = pc.dictionary_encode(addresses.take(pa.array(unknown)))
-        known[unknown] = base.addr + enc.indices.to_numpy(zero_copy_only=False)
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        known[unknown] = base.addr + codes
         new = enc.dictionary
+        chunk.new_first_out = unknown[np.unique(codes, return_index=True)[1]]
     else:
         new = new.combine_chunks() if isinstance(new, pa.ChunkedArray) else new
         column = StringColumn.from_arrow(new)
@@ -220,7 +229,7 @@ def _inputs(prior: Any, base: _Base, inputs: pa.Table, hashes, local, out_ptr, v
             f"{inputs['prev_txid'][i].as_py()}:{int(prev_vout[i])}"
         )
     funding[spends[known]] = (start + pv)[known]
-    return in_t, funding, _input_values(prior, base, inputs, funding, coinbase, value)
+    return order, in_t, funding, _input_values(prior, base, inputs, funding, coinbase, value)
 
 
 def _input_values(prior, base, inputs, funding, coinbase, value) -> np.ndarray:

@@ -70,8 +70,8 @@ def _window(con: duckdb.DuckDBPyConnection, writer: IndexWriter, lo: int, hi: in
           b ON t.block_hash = b.hash
         WHERE t.height BETWEEN {lo} AND {hi}""")  # fmt: skip
     txs = _arrow(con, "SELECT * FROM w_tx")
-    outputs = _arrow(con, f"""SELECT DISTINCT o.txid, o.vout, o.value, o.address
-        FROM ix_outputs o SEMI JOIN w_tx w ON o.txid = w.txid AND o.height = w.height
+    outputs = _arrow(con, f"""SELECT DISTINCT o.txid, o.vout, o.value, o.address,
+        o.script_type FROM ix_outputs o SEMI JOIN w_tx w ON o.txid = w.txid AND o.height = w.height
         WHERE o.height BETWEEN {lo} AND {hi}""")  # fmt: skip
     inputs = _arrow(con, f"""SELECT DISTINCT i.txid, i.vin, i.prev_txid, i.prev_vout, i.prev_value
         FROM ix_inputs i SEMI JOIN w_tx w ON i.txid = w.txid AND i.height = w.height
@@ -111,8 +111,8 @@ def _empty_txs() -> pa.Table:
 
 def _empty_outputs() -> pa.Table:
     return pa.table({"txid": pa.array([], pa.string()), "vout": pa.array([], pa.int32()),
-                     "value": pa.array([], pa.int64()),
-                     "address": pa.array([], pa.string())})  # fmt: skip
+                     "value": pa.array([], pa.int64()), "address": pa.array([], pa.string()),
+                     "script_type": pa.array([], pa.string())})  # fmt: skip
 
 
 def _empty_inputs() -> pa.Table:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 
 from ledgerhound.store.chainindex import columns as colmod
 from ledgerhound.store.chainindex.columns import HexColumn, StringColumn
@@ -54,6 +55,7 @@ COLUMNS: dict[str, tuple[str, int]] = {
     "out_spent_tx": ("int64", 0),
     "out_spend_offset": ("int64", 0),
     "out_offset": ("int64", 0),
+    "out_type": ("uint8", 0),  # index into State.script_types
     **{
         f"{s}_{k}": ("int64", 0)
         for s in ("fwd", "bwd")
@@ -75,11 +77,12 @@ class State:
     runs: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in RUN_SETS})
     max_height: int = -1  # highest main-chain height indexed
     run_seq: int = 0
+    script_types: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         data = {"format": FORMAT, "generation": self.generation, "directory": self.directory,
                 "lengths": self.lengths, "runs": self.runs, "max_height": self.max_height,
-                "run_seq": self.run_seq}  # fmt: skip
+                "run_seq": self.run_seq, "script_types": self.script_types}  # fmt: skip
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
     @classmethod
@@ -88,7 +91,7 @@ class State:
         if data.get("format") != FORMAT:
             raise ValueError("not a chain index state")
         return cls(data["generation"], data["directory"], data["lengths"], data["runs"],
-                   data["max_height"], data["run_seq"])  # fmt: skip
+                   data["max_height"], data["run_seq"], data["script_types"])  # fmt: skip
 
 
 def state_path(root: Path, generation: int) -> Path:
@@ -142,7 +145,7 @@ class IndexWriter:
     def view(self) -> ChainView:
         return open_view(self.root, self.state)
 
-    def append(self, txs: Any, outputs: Any, inputs: Any, new_addresses: Any) -> None:
+    def append(self, txs: Any, outputs: Any, inputs: Any, new_addresses: Any) -> Chunk:
         """Index one chunk of main-chain transactions in chain order."""
         prior = (
             self.view()
@@ -150,6 +153,7 @@ class IndexWriter:
             else None
         )
         chunk = extend(prior, txs, outputs, inputs, new_addresses)
+        chunk.columns["out_type"] = self._type_codes(outputs, chunk)
         self._write_columns(chunk)
         self._apply_spends(chunk)
         for name, pairs in (("tx", chunk.tx_run), ("addr", chunk.addr_run),
@@ -159,6 +163,21 @@ class IndexWriter:
         heights = chunk.columns["tx_height"]
         if len(heights):
             self.state.max_height = max(self.state.max_height, int(heights.max()))
+        return chunk
+
+    def _type_codes(self, outputs: Any, chunk: Chunk) -> np.ndarray:
+        """Script type per output as a code into ``state.script_types`` (grown as needed)."""
+        if "script_type" not in outputs.column_names or not len(chunk.out_order):
+            return np.zeros(len(chunk.out_order), dtype=np.uint8)
+        enc = pc.dictionary_encode(outputs["script_type"].combine_chunks().take(chunk.out_order))
+        table = self.state.script_types
+        for name in enc.dictionary.to_pylist():
+            if name not in table:
+                table.append(name)
+        if len(table) > 255:
+            raise ValueError("more than 255 script types")
+        mapping = np.array([table.index(n) for n in enc.dictionary.to_pylist()], dtype=np.uint8)
+        return mapping[enc.indices.to_numpy(zero_copy_only=False)]
 
     def _write_columns(self, chunk: Chunk) -> None:
         cols = dict(chunk.columns)

@@ -9,15 +9,14 @@ strings are possible, and every lookup verifies the candidate against the stored
 
 from __future__ import annotations
 
+import binascii
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerhound.errors import CorruptDataError
 
-_HEX = np.full(256, 255, dtype=np.uint8)
-_HEX[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint8)
-_HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16, dtype=np.uint8)
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 
@@ -49,10 +48,11 @@ def hex_to_hashes(txids: pa.Array | pa.ChunkedArray, what: str = "txid") -> np.n
     n = len(offsets) - 1
     if n and not np.all(np.diff(offsets) == 64):
         raise CorruptDataError(f"a {what} is not 64 hexadecimal characters")
-    nibbles = _HEX[data].reshape(n, 64)
-    if n and nibbles.max() > 15:
-        raise CorruptDataError(f"a {what} is not hexadecimal")
-    return (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+    try:
+        raw = binascii.unhexlify(data.tobytes())
+    except (binascii.Error, ValueError):
+        raise CorruptDataError(f"a {what} is not hexadecimal") from None
+    return np.frombuffer(raw, np.uint8).reshape(n, 32)
 
 
 def hash_keys(hashes: np.ndarray) -> np.ndarray:
@@ -72,9 +72,24 @@ def txid_keys(txids: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return hash_keys(hex_to_hashes(txids))
 
 
+try:
+    from ledgerhound.store.chainindex import _keys as _native
+except ImportError:  # pragma: no cover - built without a C compiler
+    _native = None
+
+
 def address_keys(addresses: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """uint64 key of each address string (see the module docstring)."""
+    """uint64 key of each address string (see the module docstring); compiled when built."""
     offsets, data = string_parts(addresses)
+    if _native is None:
+        return _address_keys_numpy(offsets, data)
+    out = np.empty(len(offsets) - 1, dtype=np.uint64)
+    _native.address_keys(np.ascontiguousarray(offsets), np.ascontiguousarray(data), out)
+    return out
+
+
+def _address_keys_numpy(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """The same keys with numpy alone (the fallback, and the reference the C code must equal)."""
     lengths = np.diff(offsets)
     n = len(lengths)
     if n == 0:

@@ -82,6 +82,7 @@ class ChainView:
     tx_runs: SortedRuns  # txid key -> transaction id
     addr_runs: SortedRuns  # address key -> address id
     addr_out_runs: SortedRuns  # address id -> output ids (chain order)
+    out_type: Any = None  # uint8[O] script type code (the store's index only)
 
     @property
     def tx_count(self) -> int:
@@ -136,6 +137,7 @@ class ChainView:
             tx_runs=tx_runs,
             addr_runs=addr_runs,
             addr_out_runs=addr_out_runs,
+            out_type=cols.get("out_type"),
             **sides,
         )
 
