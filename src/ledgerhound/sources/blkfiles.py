@@ -32,7 +32,7 @@ from ledgerhound.sources.verify import block_work, first_inconsistent_block, pow
 MAGICS = {net.magic: name for name, net in NETWORKS.items()}
 BLK_NAME = re.compile(r"^blk\d+\.dat$")
 ZERO_HASH = b"\x00" * 32
-MAX_BATCH_BYTES = 256 << 20  # bounds memory when blocks are large (modern mainnet ~1.5 MB each)
+MAX_BATCH_BYTES = 64 << 20  # bounds memory: a batch costs ~8x its block bytes while staged
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 

@@ -2,9 +2,15 @@
 
 Part files are immutable; a commit writes new parts and then atomically replaces the manifest
 (tmp file + fsync + ``os.replace``), so readers see either the old or the new store, never a mix.
-Readers only read parts listed here. The fingerprint is a sha256 over the manifest's canonical
-(sorted-key) JSON without the fingerprint itself; it covers every part's sha256, so two stores
-with the same fingerprint hold byte-identical data files.
+Readers only read parts listed here. Two hashes are kept:
+
+* ``fingerprint`` identifies the *data*: a sha256 over the network, the schema version, the
+  sorted block hashes, the row counts and the unresolved-input count. Every row is a function of
+  the blocks (whose hashes commit to their transactions through the verified merkle root) and
+  of which of them are present, so two stores with the same blocks have the same fingerprint
+  however the blocks were split into runs, ordered or checkpointed. Findings and caches carry it.
+* ``digest`` covers the whole manifest (every part file's sha256, generation, origins): an
+  edited or corrupted manifest is refused on load.
 """
 
 from __future__ import annotations
@@ -93,12 +99,26 @@ class Manifest:
 
     @property
     def fingerprint(self) -> str:
-        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """The data's identity (see the module docstring): independent of ingest history."""
+        data = {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "network": self.network,
+            "row_counts": {t: self.row_count(t) for t in TABLES},
+            "unresolved_inputs": self.unresolved_inputs(),
+            "block_hashes": sorted(self.block_hashes),
+        }
+        return _sha256_json(data)
+
+    @property
+    def digest(self) -> str:
+        """sha256 over the whole manifest content (parts, generation, origins)."""
+        return _sha256_json(self.content())
 
     def to_json(self) -> str:
         data = self.content()
         data["fingerprint"] = self.fingerprint
+        data["digest"] = self.digest
         return json.dumps(data, sort_keys=True, indent=1) + "\n"
 
     @classmethod
@@ -129,12 +149,17 @@ class Manifest:
             raise StoreError(
                 f"{where}: unreadable store manifest ({exc})", path=str(where)
             ) from None
-        if data.get("fingerprint") != manifest.fingerprint:
+        if data.get("digest") != manifest.digest or data.get("fingerprint") != manifest.fingerprint:
             raise StoreError(
                 f"{where}: manifest fingerprint does not match its content (edited or corrupt)",
                 path=str(where),
             )
         return manifest
+
+
+def _sha256_json(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def load(root: Path) -> Manifest | None:
