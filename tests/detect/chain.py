@@ -14,7 +14,7 @@ import pyarrow as pa
 from ledgerhound.attribution.importer import import_files
 from ledgerhound.cluster.build import build
 from ledgerhound.codecs import bech32
-from ledgerhound.sources.batch import ChainBatch
+from ledgerhound.store.batch import ChainBatch
 from ledgerhound.store import Store
 from ledgerhound.store.schema import arrow_schema
 

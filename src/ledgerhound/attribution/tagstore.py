@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ledgerhound.attribution.tag import Tag
+from ledgerhound.store import layout
 
-TAGS_FILE = Path("attribution") / "tags.parquet"
+TAGS_FILE = Path(layout.TAGS) / "tags.parquet"
 
 TAG_SCHEMA = pa.schema(
     [

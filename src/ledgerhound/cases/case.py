@@ -15,8 +15,9 @@ from typing import Any
 
 from ledgerhound.cases import audit
 from ledgerhound.errors import ConflictError, InvalidInputError, NotFoundError
+from ledgerhound.store import layout
 
-CASES_DIR = "cases"
+CASES_DIR = layout.CASES
 CASE_FILE = "case.json"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Kinds of seized assets, as in the 2020 seizures (accounts, domains, social pages).
@@ -24,7 +25,7 @@ SEIZURE_KINDS = ("crypto_account", "website", "social_page", "other")
 
 
 def cases_root(store_root: Path) -> Path:
-    return Path(store_root) / CASES_DIR
+    return layout.cases_dir(store_root)
 
 
 def check_name(name: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from ledgerhound.cli.context import JSON_OPTION, emit, store_path
-from ledgerhound.sources.batch import ChainBatch
+from ledgerhound.store.batch import ChainBatch
 
 ingest_app = typer.Typer(
     name="ingest",

@@ -9,6 +9,7 @@ import typer
 
 from ledgerhound.cli.context import JSON_OPTION, emit, store_path
 from ledgerhound.errors import InvalidInputError
+from ledgerhound.store import layout
 
 
 def investigate_cmd(
@@ -51,7 +52,7 @@ def investigate_cmd(
         hashed.append(("posts", posts))
     if prices is not None:
         hashed.append(("prices", prices))
-    tags = root / "attribution" / "tags.parquet"
+    tags = layout.tags_file(root)
     if tags.exists():
         hashed.append(("tags", tags))
     manifest = write_case_folder(inv, out, hashed, pdf)

@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 from ledgerhound.cluster import edges
 from ledgerhound.cluster.unionfind import UnionFind
 from ledgerhound.errors import StoreError
+from ledgerhound.store import layout
 
-CLUSTER_DIR = "cluster"
+CLUSTER_DIR = layout.CLUSTERS
 METHOD = "multi-input (co-spend) heuristic; CoinJoin transactions excluded"
 START: edges.Position = (-1, -1)
 
@@ -43,7 +44,7 @@ HELD_SCHEMA = pa.schema(
 
 
 def cluster_dir(store_root: Path) -> Path:
-    return store_root / CLUSTER_DIR
+    return layout.clusters_dir(store_root)
 
 
 def load_meta(store_root: Path) -> dict[str, Any] | None:

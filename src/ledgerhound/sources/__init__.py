@@ -1,5 +1,5 @@
 """Readers of chain data (Core block files, Core JSON-RPC, blockchain-etl exports).
 
-Every source yields :class:`~ledgerhound.sources.batch.ChainBatch` objects: columnar tables in the
+Every source yields :class:`~ledgerhound.store.batch.ChainBatch` objects: columnar tables in the
 store's schemas, so ingest is the same whatever the origin.
 """

@@ -25,9 +25,9 @@ from ledgerhound.codecs.block import HEADER_SIZE, bip34_height
 from ledgerhound.codecs.hashes import hash256
 from ledgerhound.codecs.tx import Tx
 from ledgerhound.errors import CodecError, CorruptDataError, InvalidInputError
-from ledgerhound.sources.batch import ChainBatch
 from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch
 from ledgerhound.sources.verify import block_work, first_inconsistent_block, pow_problem
+from ledgerhound.store.batch import ChainBatch
 
 MAGICS = {net.magic: name for name, net in NETWORKS.items()}
 BLK_NAME = re.compile(r"^blk\d+\.dat$")

@@ -21,9 +21,9 @@ from ledgerhound.codecs.address import Network, script_to_address
 from ledgerhound.codecs.hashes import hash256
 from ledgerhound.codecs.script import classify
 from ledgerhound.errors import CodecError, CorruptDataError
-from ledgerhound.sources.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch
 from ledgerhound.sources.verify import first_inconsistent_block
+from ledgerhound.store.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.store.schema import arrow_schema
 
 COIN = Decimal(100_000_000)

@@ -30,7 +30,7 @@ import pyarrow as pa
 from ledgerhound.codecs.address import NETWORKS, Network, script_to_address
 from ledgerhound.codecs.script import classify
 from ledgerhound.errors import CorruptDataError, InvalidInputError
-from ledgerhound.sources.batch import CHAIN_TABLES, ChainBatch
+from ledgerhound.store.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.store.schema import arrow_schema
 
 COINBASE_SEQUENCE = 0xFFFFFFFF

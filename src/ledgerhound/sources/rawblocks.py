@@ -19,7 +19,7 @@ from ledgerhound.codecs.address import MAINNET, Network, script_to_address
 from ledgerhound.codecs.block import Block
 from ledgerhound.codecs.script import SCRIPT_TYPES, classify
 from ledgerhound.errors import CodecError
-from ledgerhound.sources.batch import ChainBatch
+from ledgerhound.store.batch import ChainBatch
 from ledgerhound.store.schema import arrow_schema
 
 _SCRIPT_TYPE_NAMES = pa.array(SCRIPT_TYPES, pa.string())

@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from ledgerhound.codecs.address import NETWORKS
 from ledgerhound.errors import InvalidInputError, SourceUnavailableError
-from ledgerhound.sources.batch import ChainBatch
 from ledgerhound.sources.corejson import blocks_json_to_batch, concat_batches
+from ledgerhound.store.batch import ChainBatch
 
 BACKOFF_SECONDS = 0.25  # first retry delay; doubles on each further attempt
 GETBLOCKS_PER_REQUEST = 4  # bounds one HTTP answer (verbosity 3 JSON is ~10x the block size)

@@ -21,10 +21,10 @@ from typing import Any
 import duckdb
 
 from ledgerhound.errors import ConflictError, StoreError
-from ledgerhound.sources.batch import ChainBatch
 from ledgerhound.store import export as export_mod
 from ledgerhound.store import manifest as mf
 from ledgerhound.store import queries
+from ledgerhound.store.batch import ChainBatch
 from ledgerhound.store.chainindex.commit import build_index
 from ledgerhound.store.chainindex.index import INDEX_DIR, load_state, open_view
 from ledgerhound.store.chainindex.view import ChainView

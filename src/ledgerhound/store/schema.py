@@ -1,7 +1,7 @@
 """Table schemas of the store, declared as data.
 
 Each column is ``(name, arrow type, nullable, meaning)``. Sources produce tables with exactly
-these schemas (see :class:`ledgerhound.sources.batch.ChainBatch`); the store writes them to Parquet
+these schemas (see :class:`ledgerhound.store.batch.ChainBatch`); the store writes them to Parquet
 partitioned by height range, and ``docs/data-model.md`` is generated from the same declarations.
 Hashes and txids are lowercase hex in display order (as Bitcoin Core's RPC prints them); values are
 integer satoshis; an unknown value is null, never a guess.

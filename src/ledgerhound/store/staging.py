@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerhound.errors import CorruptDataError, StoreError
-from ledgerhound.sources.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.store import manifest as mf
 from ledgerhound.store import resolve
+from ledgerhound.store.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.store.chainindex.commit import index_commit
 from ledgerhound.store.chainindex.index import IndexWriter, recover
 from ledgerhound.store.chainindex.stage import IndexStage

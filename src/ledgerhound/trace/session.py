@@ -18,12 +18,13 @@ import numpy as np
 import pyarrow as pa
 
 from ledgerhound.attribution import tagstore
+from ledgerhound.store import layout
 from ledgerhound.trace.graph import FlowGraph
 from ledgerhound.trace.labels import Labels
 from ledgerhound.trace.loader import arrow_table
 from ledgerhound.trace.seeds import height_window
 
-GRAPH_DIR = "trace-graph"
+GRAPH_DIR = layout.TRACE_CACHE
 
 
 @dataclass
@@ -67,7 +68,7 @@ def graph_clusters(con: Any, root: Path, graph: FlowGraph) -> np.ndarray | None:
         return None
     meta = (cluster_dir(root) / "meta.json").read_bytes()
     key = hashlib.sha256(meta + str(len(graph.addresses)).encode()).hexdigest()[:16]
-    cache = root / GRAPH_DIR / f"clusters-{key}.npy"
+    cache = layout.trace_cache_dir(root) / f"clusters-{key}.npy"
     if cache.exists():
         return np.load(cache, mmap_mode="r")
     table = arrow_table(con.sql("SELECT address_id, cluster_id FROM clusters"))
