@@ -14,8 +14,8 @@ import pyarrow as pa
 from ledgerhound.attribution.importer import import_files
 from ledgerhound.cluster.build import build
 from ledgerhound.codecs import bech32
-from ledgerhound.store.batch import ChainBatch
 from ledgerhound.store import Store
+from ledgerhound.store.batch import ChainBatch
 from ledgerhound.store.schema import arrow_schema
 
 T0 = 1_546_300_800  # 2019-01-01 00:00 UTC: the default time of block 0

@@ -17,8 +17,8 @@ from ledgerhound.codecs.address import MAINNET, NETWORKS
 from ledgerhound.codecs.block import Block
 from ledgerhound.codecs.tx import Tx, TxIn, TxOut
 from ledgerhound.errors import CodecError
-from ledgerhound.store.batch import CHAIN_TABLES
 from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch, blocks_to_batch_reference
+from ledgerhound.store.batch import CHAIN_TABLES
 from tests.conftest import DATA
 from tests.native import strategies as S
 

@@ -12,8 +12,8 @@ from ledgerhound.codecs.address import NETWORKS
 from ledgerhound.codecs.block import Block, BlockHeader, merkle_root
 from ledgerhound.codecs.hashes import hash160
 from ledgerhound.codecs.tx import Tx, TxIn, TxOut
-from ledgerhound.store.batch import ChainBatch
 from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch
+from ledgerhound.store.batch import ChainBatch
 
 REGTEST = NETWORKS["regtest"]
 SUBSIDY = 50 * 100_000_000

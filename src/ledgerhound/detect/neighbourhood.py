@@ -2,9 +2,9 @@
 
 Why: on a 10M-transaction chain every SQL pass over ``outputs``/``inputs`` reads ~20 M rows
 (1-2 s), and expanding two hops around the seeds then loading their coins, clusters and
-spenders took ~15 such passes (40 s). The flow graph that ``trace`` caches in
-``<store>/trace-graph/`` (memory-mapped numpy CSR, built on first use) answers "transactions of
-an address" and "addresses of a transaction" with array slices, so the neighbourhood and every
+spenders took ~15 such passes (40 s). The store's chain index (``<store>/index/``, the flow
+graph ``trace`` walks: memory-mapped numpy CSR written at ingest) answers "transactions of an
+address" and "addresses of a transaction" with array slices, so the neighbourhood and every
 row the detectors need come from the graph in well under a second. The detectors then run on
 *temp tables named like the store's views* (``transactions``, ``inputs``, ``transfers``), which
 DuckDB resolves before the views: the same SQL, on the neighbourhood only.

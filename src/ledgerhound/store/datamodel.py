@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from ledgerhound.store.chainindex.index import COLUMNS
 from ledgerhound.store.schema import SCHEMA_VERSION, TABLES
 
 INTRO = """\
@@ -44,14 +45,19 @@ gives the same file names and bytes. Stale blocks (null height) go to `hstale-<b
   manifest during an ingest may fail and should be re-run.
 - **Idempotent**: blocks whose hash the manifest already lists are skipped; re-ingesting the
   same blocks writes nothing at all.
-- **Incremental, order-independent**: after each commit every input whose spent output is in the
-  store is resolved (`prev_value`, `prev_address`, `prev_script_type`) by one DuckDB join;
-  earlier parts with unresolved inputs are rewritten copy-on-write when the outputs they spend
-  arrive. A store built from pieces in any order has the same table contents as one built at once.
+- **Incremental, order-independent**: while the chain grows upwards, each batch is appended to
+  the chain index as it arrives and its inputs are resolved from it (`prev_value`,
+  `prev_address`, `prev_script_type`: a binary search per input, no join over the committed
+  outputs), so the inputs table is written once. A backfill below the indexed tip, inputs of
+  stale blocks and earlier parts with unresolved inputs take the bulk path: one DuckDB join per
+  commit, parts rewritten copy-on-write when the outputs they spend arrive, and the index rebuilt
+  from the parts. A store built from pieces in any order has the same table contents, index and
+  fingerprint as one built at once.
 - **Addresses**: `address_id` is dense, in order of first appearance `(height, tx_index, vout)`
-  (stale outputs last). Appending blocks above the store's tip keeps existing ids; a backfill
-  below it (or after stale blocks) renumbers the table to the one-shot order and bumps
-  `addresses_epoch` in the manifest, so ids are stable only within one epoch.
+  on the main chain (an address paid only in stale blocks is not numbered). Appending blocks
+  above the store's tip keeps existing ids; a backfill below it renumbers the table to the
+  one-shot order and bumps `addresses_epoch` in the manifest, so ids are stable only within one
+  epoch. The chain index uses the same ids.
 - **Bounded memory**: DuckDB runs with `memory_limit` 1 GB and a spill directory.
 
 ## manifest.json
@@ -91,6 +97,40 @@ sums `out` rows (inputs resolved against outputs in the store only), `balance = 
 """
 
 
+INDEX_DOC = """## chain index
+
+`<store>/index/`: the flow graph of the main chain, appended at every ingest commit and
+memory-mapped on read (`ledgerhound.store.chainindex`). `state-g<N>.json` names, for manifest
+generation N, the committed length of every column file (`<dir>/<column>.bin`, raw little-endian)
+and the sorted runs (`<dir>/runs/*.npy`: `tx` = txid key -> transaction id, `addr` = address key
+-> address id, `addr_out` = address id -> output ids). Transaction ids follow (height, tx_index),
+output ids (transaction, vout), address ids are the `addresses` table's. `*_ptr` columns hold
+transactions + 1 entries (CSR); `fwd_*`/`bwd_*` are the per-transaction slot lists tracing
+walks (outputs then the fee; inputs then the value the data cannot see).
+
+| column | type | meaning |
+|---|---|---|"""
+
+COLUMN_DOCS = {
+    "tx_hash": "txid bytes, display order",
+    "tx_height": "block height",
+    "tx_degree": "inputs + outputs",
+    "tx_in_value": "input value, including value the data cannot see",
+    "tx_coinbase": "true for a coinbase",
+    "out_ptr": "first output id of each transaction",
+    "out_tx": "creating transaction of each output",
+    "out_vout": "output index",
+    "out_value": "satoshis",
+    "out_addr": "address id, -1 when the script has none",
+    "out_spent_tx": "spending transaction, -1 unspent (written in place when the spender arrives)",
+    "out_spend_offset": "input value before this output in its spending transaction",
+    "out_offset": "output value before this output in its transaction",
+    "out_type": "script type, as an index into the state's `script_types`",
+    "addr_off": "byte offset of each address string (addresses + 1 entries)",
+    "addr_dat": "address strings, UTF-8, concatenated",
+}
+
+
 def render() -> str:
     lines = [INTRO.format(version=SCHEMA_VERSION)]
     for table, columns in TABLES.items():
@@ -101,6 +141,11 @@ def render() -> str:
             nullable = "yes" if col.nullable else "no"
             lines.append(f"| `{col.name}` | `{col.type}` | {nullable} | {col.doc} |")
         lines.append("")
+    lines.append(INDEX_DOC)
+    for name, (dtype, width) in COLUMNS.items():
+        shape = f"{dtype}[{width}]" if width else dtype
+        lines.append(f"| `{name}` | `{shape}` | {COLUMN_DOCS.get(name, 'slot list (see above)')} |")
+    lines.append("")
     return "\n".join(lines)
 
 
