@@ -180,12 +180,15 @@ def table(rows: list[dict]) -> str:
         if not all(key in r for r in rows):
             continue
         ys = [float(r[key]) for r in rows]
+        vals = " | ".join(f"{y:,.4g}" for y in ys)
+        if len(rows) < 2:  # a fit needs two sizes
+            lines.append(f"| {label} ({unit}) | {vals} | – | – |")
+            continue
         a, b = fit([float(s) for s in sizes], ys)
         scale = 2**20 if unit == "MiB" else 1
         slope = f"{b * scale:,.1f} {per_tx}" if per_tx else f"{b * 1e6:,.3g} {unit}/M tx"
         proj = a + b * WHOLE_CHAIN
         shown = f"{proj / 1024:,.1f} GiB" if unit == "MiB" else f"{proj:,.4g} {unit}"
-        vals = " | ".join(f"{y:,.4g}" for y in ys)
         lines.append(f"| {label} ({unit}) | {vals} | {slope} | {shown} |")
     return "\n".join(lines)
 
@@ -200,6 +203,16 @@ def write_readme(text: str) -> None:
     else:
         body += f"\n## bench_scale.py — one real chain on one machine (issue 13)\n\n{block}\n"
     readme.write_text(body)
+
+
+def _merge_saved(work: Path, rows: list[dict]) -> list[dict]:
+    """Results of earlier runs in ``work`` for other sizes join this run's (one table)."""
+    path = work / "bench_scale.json"
+    saved = json.loads(path.read_text()) if path.exists() else []
+    merged = {r["size"]: r for r in saved} | {r["size"]: r for r in rows}
+    rows = [merged[k] for k in sorted(merged)]
+    path.write_text(json.dumps(rows, indent=1, sort_keys=True))
+    return rows
 
 
 def main() -> int:
@@ -219,7 +232,7 @@ def main() -> int:
         row = run_size(work, size, args.reuse, not args.no_detect)
         print(json.dumps(row, sort_keys=True), flush=True)
         rows.append(row)
-    (work / "bench_scale.json").write_text(json.dumps(rows, indent=1, sort_keys=True))
+    rows = _merge_saved(work, rows)
     text = table(rows)
     print(text)
     if args.readme:

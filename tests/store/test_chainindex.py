@@ -212,3 +212,28 @@ def test_address_key_does_not_depend_on_the_batch(names, cut):
     assert whole.tolist() == parts.tolist()
     assert whole.tolist() == [int(address_keys(pa.array([n]))[0]) for n in names]
     assert whole.tolist() == _address_keys_numpy(*string_parts(pa.array(names))).tolist()
+
+
+def test_uncommitted_spends_are_invisible_and_undone(tmp_path, chain, monkeypatch):
+    """A writer that dies after writing spends of committed outputs in place: readers never see
+    them (spender beyond the committed count) and the next writer restores the bytes."""
+    from ledgerhound.store import manifest as mf
+    from tests.store.helpers import file_state
+
+    store = chain_store(tmp_path / "s", chain, range(4))
+    before, spent_before = file_state(store.root), np.asarray(store.chain_index().out_spent_tx[
+        np.arange(store.chain_index().output_count)])  # fmt: skip
+    seen = {}
+
+    def dying_save(root, manifest):
+        view = Store(root).chain_index()  # a reader during the commit: the old generation
+        seen["spent"] = view.out_spent_tx[np.arange(view.output_count)]
+        seen["raw"] = np.asarray(view.out_spent_tx.values[np.arange(view.output_count)])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mf, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        store.ingest(batches(chain, range(4, CHAIN_LENGTH)))
+    assert seen["spent"].tolist() == spent_before.tolist()
+    assert (seen["raw"] != spent_before).any()  # the in-place spends were there, unread
+    assert file_state(store.root) == before
