@@ -281,3 +281,19 @@ def test_stale_blocks_are_kept_apart(tmp_path, chain):
     pieces.ingest([*batches(chain, range(4)), stale])
     pieces.ingest(batches(chain, range(4, CHAIN_LENGTH)))
     assert table_rows(pieces) == table_rows(whole)
+
+
+def test_manifest_from_before_the_data_fingerprint_still_loads(tmp_path, chain):
+    """A manifest whose ``fingerprint`` was the whole-manifest hash (no ``digest``) is read."""
+    import json
+
+    store = chain_store(tmp_path / "s", chain, range(3))
+    path = store.root / mf.MANIFEST
+    data = json.loads(path.read_text())
+    data["fingerprint"] = data.pop("digest")
+    path.write_text(json.dumps(data))
+    assert store.manifest().row_count("blocks") == 3
+    data["generation"] += 1  # an edit is still caught
+    path.write_text(json.dumps(data))
+    with pytest.raises(StoreError, match="does not match its content"):
+        store.manifest()

@@ -149,7 +149,12 @@ class Manifest:
             raise StoreError(
                 f"{where}: unreadable store manifest ({exc})", path=str(where)
             ) from None
-        if data.get("digest") != manifest.digest or data.get("fingerprint") != manifest.fingerprint:
+        if "digest" not in data:  # written before the fingerprint named the data alone
+            intact = data.get("fingerprint") == manifest.digest
+        else:
+            intact = data["digest"] == manifest.digest
+            intact = intact and data.get("fingerprint") == manifest.fingerprint
+        if not intact:
             raise StoreError(
                 f"{where}: manifest fingerprint does not match its content (edited or corrupt)",
                 path=str(where),
