@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from ledgerhound.errors import ConflictError, StoreError
+from ledgerhound.errors import ConflictError, NotFoundError, StoreError
 from ledgerhound.store import export as export_mod
 from ledgerhound.store import manifest as mf
 from ledgerhound.store import queries
@@ -217,7 +217,19 @@ class Store:
         return queries.block(self.root, self.manifest(), str(ref), offset, limit)
 
     def tx(self, txid: str) -> dict[str, Any]:
-        return queries.tx(self.root, self.manifest(), txid)
+        """A transaction; on the main chain its height comes from the chain index, so only the
+        parts of that height are read (a stale block's transaction is searched for in full)."""
+        manifest = self.manifest()
+        state = load_state(self.root, manifest.generation)
+        height = None
+        if state is not None:
+            view = open_view(self.root, state)
+            try:
+                t = view.tx_id(queries.parse_txid(txid))
+                height = int(view.tx_height[t])
+            except NotFoundError:
+                height = None
+        return queries.tx(self.root, manifest, txid, height)
 
     def address(self, address: str) -> dict[str, Any]:
         return queries.address(self.root, self.manifest(), address)

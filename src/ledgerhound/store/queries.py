@@ -117,17 +117,16 @@ def block(root: Path, manifest: mf.Manifest, ref: str, offset: int, limit: int) 
     return info
 
 
-def tx(root: Path, manifest: mf.Manifest, txid: str) -> dict[str, Any]:
+def tx(root: Path, manifest: mf.Manifest, txid: str, height: int | None = None) -> dict[str, Any]:
+    """One transaction; ``height`` (from the chain index) lets Parquet skip every other part."""
     txid = parse_txid(txid)
     con = open_views(root, manifest)
     try:
-        found = _rows(
-            con,
-            """SELECT t.*, b.in_main_chain, b.timestamp FROM transactions t
-               JOIN blocks b ON b.hash = t.block_hash WHERE t.txid = ?
-               ORDER BY b.in_main_chain DESC, t.height, t.block_hash LIMIT 1""",
-            [txid],
-        )
+        at = "" if height is None else f" AND t.height = {int(height)}"
+        sql = f"""SELECT t.*, b.in_main_chain, b.timestamp FROM transactions t
+               JOIN blocks b ON b.hash = t.block_hash WHERE t.txid = ?{at}
+               ORDER BY b.in_main_chain DESC, t.height, t.block_hash LIMIT 1"""
+        found = _rows(con, sql, [txid])
         if not found:
             raise NotFoundError(f"transaction {txid} is not in the store", txid=txid)
         info = found[0]
