@@ -9,8 +9,8 @@ the index in order of first appearance on the main chain, exactly as the store's
 This path holds while the chain grows upwards: a batch with a main-chain block at or below the
 highest indexed height (a backfill) turns it off for the rest of the commit, and the commit
 falls back to the bulk DuckDB resolution and an index rebuild (``commit.index_commit``).
-Inputs of stale blocks always take the DuckDB path (they are few, and may spend stale outputs,
-which the index does not hold).
+Inputs of stale blocks are resolved from the index too when they spend main-chain outputs; the
+few that spend other stale outputs (which the index does not hold) take the DuckDB path.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerhound.store.chainindex.index import IndexWriter, recover
+from ledgerhound.store.chainindex.keys import hex_to_hashes
 
 
 class IndexStage:
@@ -74,7 +75,33 @@ class IndexStage:
         base_tx = self.writer.state.lengths["tx_height"]
         chunk = self.writer.append(m_txs, m_outs, m_ins, None)
         self._remember_new(chunk, m_txs, base_tx)
-        return self._resolve(m_ins, chunk), pick(tables["inputs"], ~in_main)
+        funding = np.full(m_ins.num_rows, -1, dtype=np.int64)
+        funding[chunk.in_order] = chunk.in_funding
+        main_inputs = self._resolve(m_ins, funding)
+        stale = pick(tables["inputs"], ~in_main)
+        if not stale.num_rows:
+            return main_inputs, stale
+        return self._stale(main_inputs, stale)
+
+    def _stale(self, main_inputs: pa.Table, stale: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """Stale blocks' inputs that spend indexed outputs are resolved here (without marking
+        the output spent: a stale block moved nothing); the rest go to the bulk path."""
+        view = self.writer.view()
+        spends = np.flatnonzero(pc.is_valid(stale["prev_txid"]).to_numpy(zero_copy_only=False))
+        funding = np.full(stale.num_rows, -1, dtype=np.int64)
+        if len(spends):
+            prev = hex_to_hashes(stale["prev_txid"].take(pa.array(spends)), what="prev_txid")
+            t = view.find_txs(prev)
+            vout = stale["prev_vout"].take(pa.array(spends)).to_numpy(zero_copy_only=False)
+            ok = t >= 0
+            start = np.where(ok, np.asarray(view.out_ptr[np.maximum(t, 0)]), 0)
+            count = np.where(ok, np.asarray(view.out_ptr[np.maximum(t, 0) + 1]) - start, 0)
+            ok &= (vout >= 0) & (vout < count)
+            funding[spends[ok]] = (start + vout)[ok]
+        coinbase = pc.is_null(stale["prev_txid"]).to_numpy(zero_copy_only=False)
+        done = (funding >= 0) | coinbase
+        resolved = self._resolve(stale.filter(pa.array(done)), funding[done])
+        return pa.concat_tables([main_inputs, resolved]), stale.filter(pa.array(~done))
 
     def _remember_new(self, chunk, txs: pa.Table, base_tx: int) -> None:
         if chunk.new_first_out is None or not len(chunk.new_first_out):
@@ -88,10 +115,9 @@ class IndexStage:
         key = (height << 40) + (tx_index << 20) + cols["out_vout"][first].astype(np.int64)
         self.new.append((chunk.new_addresses, height.astype(np.int32), key))
 
-    def _resolve(self, inputs: pa.Table, chunk) -> pa.Table:
-        """``inputs`` with ``prev_*`` filled from the index (values a source gave are kept)."""
-        funding = np.full(inputs.num_rows, -1, dtype=np.int64)
-        funding[chunk.in_order] = chunk.in_funding
+    def _resolve(self, inputs: pa.Table, funding: np.ndarray) -> pa.Table:
+        """``inputs`` with ``prev_*`` filled from their funding outputs' index rows (values a
+        source gave are kept)."""
         view = self.writer.view()
         has = funding >= 0
         f = np.where(has, funding, 0)
