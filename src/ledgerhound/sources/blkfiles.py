@@ -67,6 +67,16 @@ class _Source:
     def __len__(self) -> int:
         return len(self._map or b"")
 
+    def release(self, offset: int = 0, n: int | None = None) -> None:
+        """Drop mapped pages already read (the file stays mapped): without this every page of
+        every blk file would stay resident, and ingest's memory would grow with the chain."""
+        if not isinstance(self._map, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        end = len(self._map) if n is None else min(len(self._map), offset + n)
+        start = offset - offset % mmap.PAGESIZE
+        if end > start:
+            self._map.madvise(mmap.MADV_DONTNEED, start, end - start)
+
     def raw(self, offset: int, n: int) -> bytes:
         return bytes(self._map[offset : offset + n])  # type: ignore[index]
 
@@ -112,6 +122,8 @@ def read_block_batches(
         raise InvalidInputError(f"batch_blocks must be positive, got {batch_blocks}")
     sources = _expand(paths)
     records, net_name = _scan_all(sources, network)
+    for src in sources:
+        src.release()  # the scan touched every header's page
     plan = _plan_chain(records, sources, net_name)
     return _emit(plan, sources, NETWORKS[net_name], batch_blocks)
 
@@ -385,6 +397,8 @@ def _emit(
             raws = [RawBlock(_body(sources[p.rec.src], p.rec), p.height, p.main) for p in chunk]
             names = sorted({sources[p.rec.src].name for p in chunk})
             origin = f"blkfiles:{','.join(names)}"
+            for p in chunk:
+                sources[p.rec.src].release(p.rec.offset, p.rec.size)
             batch = _to_batch(raws, chunk, sources, net, origin)
             bad = first_inconsistent_block(batch, merkle=False)  # merkle checked in C
             if bad:
