@@ -52,6 +52,7 @@ static int buf_put(Buf *b, const void *src, size_t n) {
 static int put_i32(Buf *b, int32_t v) { return buf_put(b, &v, 4); }
 static int put_i64(Buf *b, int64_t v) { return buf_put(b, &v, 8); }
 static int put_u8(Buf *b, uint8_t v) { return buf_put(b, &v, 1); }
+static int put_i8(Buf *b, int8_t v) { return buf_put(b, &v, 1); }
 
 /* Column memory is recycled through a small pool (touched only with the GIL held): fresh pages
  * from the kernel cost a page fault + zeroing each, about a third of the scan time otherwise. */
@@ -89,7 +90,7 @@ static void pool_take(Buf *b, size_t need) {
 /* ---------------------------------------------------------------- output columns */
 #define COLUMNS(X)                                                                            \
     X(b_hash) X(b_prev) X(b_merkle) X(b_version) X(b_time) X(b_bits) X(b_nonce) X(b_tx_count) \
-    X(b_size) X(b_stripped) X(b_weight) X(b_merkle_ok)                                        \
+    X(b_size) X(b_stripped) X(b_weight) X(b_merkle_ok) X(b_witness)                           \
     X(t_block) X(t_txid) X(t_wtxid) X(t_index) X(t_version) X(t_locktime) X(t_size) X(t_vsize) \
     X(t_weight) X(t_coinbase) X(t_n_in) X(t_n_out) X(t_value)                                 \
     X(o_tx) X(o_vout) X(o_value) X(o_type) X(o_addr_off) X(o_addr) X(o_addr_valid)             \
@@ -102,6 +103,15 @@ typedef struct {
     COLUMNS(DECLARE)
 #undef DECLARE
     Buf merkle;  /* scratch: txids of the current block, internal order */
+    Buf wmerkle; /* scratch: its wtxids, the first transaction's as 32 zero bytes (BIP141) */
+    /* BIP141 inputs of the current block (pointers into its buffer), see witness_verdict */
+    int first_tx;              /* parsing the block's first transaction */
+    int witness_seen;          /* a later transaction's wtxid differs from its txid */
+    const uint8_t *commitment; /* the first transaction's last output script starting 6a24aa21a9ed */
+    size_t commitment_len;
+    uint64_t reserved_items;   /* witness stack of the first transaction's first input */
+    const uint8_t *reserved;   /* its first item */
+    size_t reserved_len;
     uint8_t p2pkh, p2sh;
     char hrp[84];
     size_t hrp_len;
@@ -118,6 +128,7 @@ static void scan_free(Scan *s) { /* GIL held */
     COLUMNS(FREE)
 #undef FREE
     pool_put(s->merkle.p, s->merkle.cap);
+    pool_put(s->wmerkle.p, s->wmerkle.cap);
 }
 
 /* Cursor over one block buffer. */
@@ -483,6 +494,8 @@ static int read_inputs(Cur *c, uint64_t n_in, int32_t tx_row) {
     return 0;
 }
 
+static const uint8_t WITNESS_COMMITMENT_PREFIX[6] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed};
+
 static int read_outputs(Cur *c, int32_t tx_row, int64_t *total, uint64_t *n_out, int *overflow) {
     Scan *s = c->s;
     if (compact(c, n_out)) return -1;
@@ -494,6 +507,10 @@ static int read_outputs(Cur *c, int32_t tx_row, int64_t *total, uint64_t *n_out,
             return -1;
         int64_t v = (int64_t)le(value, 8);
         if (__builtin_add_overflow(*total, v, total)) *overflow = 1;
+        if (s->first_tx && len >= 6 && memcmp(script, WITNESS_COMMITMENT_PREFIX, 6) == 0) {
+            s->commitment = script;
+            s->commitment_len = len;
+        }
         int version = 0, valid, derived;
         int type = classify(script, len, &version);
         if (put_i32(&s->o_tx, tx_row) || put_i32(&s->o_vout, (int32_t)k) ||
@@ -516,10 +533,15 @@ static int read_witnesses(Cur *c, uint64_t n_in, int *any) {
         uint64_t count;
         if (compact(c, &count)) return -1;
         if (count) *any = 1;
+        if (s->first_tx && k == 0) s->reserved_items = count;
         for (uint64_t j = 0; j < count; j++) {
             const uint8_t *item;
             size_t len;
             if (var_bytes(c, "witness item", &item, &len)) return -1;
+            if (s->first_tx && k == 0 && j == 0) {
+                s->reserved = item;
+                s->reserved_len = len;
+            }
             if (buf_put(&s->w_data, item, len) || put_i32(&s->w_off, (int32_t)s->w_data.len))
                 return oom(s);
             if (check_offset(s, &s->w_data) || check_offset(s, &s->w_off)) return -1;
@@ -571,6 +593,7 @@ static int read_tx(Cur *c, int32_t block_row, int32_t index, size_t *stripped) {
     const uint8_t *ver, *lock, *flag_byte;
     uint64_t n_in, n_out;
     int flags = -1, flag_seen = -1; /* -1: no flag byte */
+    s->first_tx = index == 0;
     if (take(c, 4, "tx version", &ver) || compact(c, &n_in)) return -1;
     if (n_in == 0) { /* the BIP144 marker; with flag 0 it was an empty vout (Core) */
         if (take(c, 1, "segwit flag", &flag_byte)) return -1;
@@ -604,7 +627,10 @@ static int read_tx(Cur *c, int32_t block_row, int32_t index, size_t *stripped) {
         hash256(parts, lens, txid);
         *stripped = 4 + (outs_end - body) + 4;
     }
-    if (buf_put(&s->merkle, txid, 32)) return oom(s);
+    static const uint8_t zeros[32] = {0};
+    if (buf_put(&s->merkle, txid, 32) || buf_put(&s->wmerkle, index ? wtxid : zeros, 32))
+        return oom(s);
+    if (index && memcmp(txid, wtxid, 32)) s->witness_seen = 1;
     int coinbase = n_in == 1 && is_coinbase_prevout(d + first_input);
     if (coinbase) mark_coinbase_input(s);
     int32_t weight = (int32_t)(*stripped * 3 + size);
@@ -622,21 +648,63 @@ static int read_tx(Cur *c, int32_t block_row, int32_t index, size_t *stripped) {
 /* ---------------------------------------------------------------- blocks */
 #define MAX_BLOCK_BYTES 0x10000000 /* 256 MiB: keeps every int32 size/weight column exact */
 
-static int merkle_matches(Scan *s, const uint8_t *header_root) {
-    size_t n = s->merkle.len / 32;
-    if (n == 0) return 0;
-    uint8_t *level = (uint8_t *)s->merkle.p;
+/* Merkle root of the (non-empty) 32-byte hashes in b, duplicating the last one on odd levels;
+ * the tree is built in place, so b's contents are consumed.  -1 when out of memory. */
+static int merkle_root(Scan *s, Buf *b, uint8_t out[32]) {
+    size_t n = b->len / 32;
+    uint8_t *level = (uint8_t *)b->p;
     while (n > 1) {
         if (n % 2) {
-            if (buf_reserve(&s->merkle, 32)) return oom(s);
-            level = (uint8_t *)s->merkle.p;
+            if (buf_reserve(b, 32)) return oom(s);
+            level = (uint8_t *)b->p;
             memcpy(level + 32 * n, level + 32 * (n - 1), 32);
             n++;
         }
         for (size_t i = 0; i < n / 2; i++) hash256_1(level + 64 * i, 64, level + 32 * i);
         n /= 2;
     }
-    return memcmp(level, header_root, 32) == 0;
+    memcpy(out, level, 32);
+    return 0;
+}
+
+static int merkle_matches(Scan *s, const uint8_t *header_root) {
+    uint8_t root[32];
+    if (s->merkle.len == 0) return 0;
+    if (merkle_root(s, &s->merkle, root)) return -1;
+    return memcmp(root, header_root, 32) == 0;
+}
+
+/* b_witness codes (blockscan.WITNESS_*): the BIP141 commitment check of a block whose
+ * transactions after the first carry witness data, as sources/verify.py words it. */
+enum { WIT_NONE = 0, WIT_OK = 1, WIT_NO_COMMITMENT = -1, WIT_NO_RESERVED = -2, WIT_MISMATCH = -3 };
+
+static void witness_reset(Scan *s) {
+    s->wmerkle.len = 0;
+    s->witness_seen = 0;
+    s->commitment = s->reserved = NULL;
+    s->commitment_len = s->reserved_len = 0;
+    s->reserved_items = 0;
+}
+
+/* hash256(witness root || reserved value) against the last commitment output of the first
+ * transaction (bytes 6..38 of its script; a shorter one mismatches).  -1 when out of memory. */
+static int witness_verdict(Scan *s, int8_t *out) {
+    uint8_t root[32], want[32];
+    if (!s->witness_seen) {
+        *out = WIT_NONE;
+    } else if (!s->commitment) {
+        *out = WIT_NO_COMMITMENT;
+    } else if (s->reserved_items != 1 || s->reserved_len != 32) {
+        *out = WIT_NO_RESERVED;
+    } else {
+        if (merkle_root(s, &s->wmerkle, root)) return -1;
+        const uint8_t *parts[3] = {root, s->reserved, NULL};
+        const size_t lens[3] = {32, 32, 0};
+        hash256(parts, lens, want);
+        int same = s->commitment_len >= 38 && memcmp(s->commitment + 6, want, 32) == 0;
+        *out = same ? WIT_OK : WIT_MISMATCH;
+    }
+    return 0;
 }
 
 static int read_block(Scan *s, const uint8_t *d, size_t n, int32_t block_row) {
@@ -652,6 +720,7 @@ static int read_block(Scan *s, const uint8_t *d, size_t n, int32_t block_row) {
     if (compact(&c, &n_tx)) return -1;
     s->merkle.len = 0;
     s->deferred = 0;
+    witness_reset(s);
     size_t stripped_total = 80 + (c.pos - 80);
     for (uint64_t k = 0; k < n_tx; k++) {
         size_t stripped;
@@ -667,14 +736,16 @@ static int read_block(Scan *s, const uint8_t *d, size_t n, int32_t block_row) {
     uint8_t hash[32];
     hash256_1(d, 80, hash);
     int ok = merkle_matches(s, d + 36);
-    if (ok < 0) return -1;
+    int8_t witness;
+    if (ok < 0 || witness_verdict(s, &witness)) return -1;
     int32_t stripped = (int32_t)stripped_total;
     if (put_hex_rev(&s->b_hash, hash) || put_hex_rev(&s->b_prev, d + 4) ||
         put_hex_rev(&s->b_merkle, d + 36) || put_i64(&s->b_version, (int32_t)le(d, 4)) ||
         put_i64(&s->b_time, (int64_t)le(d + 68, 4)) || put_i64(&s->b_bits, (int64_t)le(d + 72, 4)) ||
         put_i64(&s->b_nonce, (int64_t)le(d + 76, 4)) || put_i32(&s->b_tx_count, (int32_t)n_tx) ||
         put_i32(&s->b_size, (int32_t)n) || put_i32(&s->b_stripped, stripped) ||
-        put_i32(&s->b_weight, stripped * 3 + (int32_t)n) || put_u8(&s->b_merkle_ok, ok))
+        put_i32(&s->b_weight, stripped * 3 + (int32_t)n) || put_u8(&s->b_merkle_ok, ok) ||
+        put_i8(&s->b_witness, witness))
         return oom(s);
     return 0;
 }
@@ -688,6 +759,7 @@ static int scan_reserve(Scan *s, size_t total, size_t nb) {
         {&s->b_version, 8 * nb}, {&s->b_time, 8 * nb}, {&s->b_bits, 8 * nb},
         {&s->b_nonce, 8 * nb}, {&s->b_tx_count, 4 * nb}, {&s->b_size, 4 * nb},
         {&s->b_stripped, 4 * nb}, {&s->b_weight, 4 * nb}, {&s->b_merkle_ok, nb},
+        {&s->b_witness, nb},
         {&s->t_block, 4 * tx}, {&s->t_txid, 64 * tx}, {&s->t_wtxid, 64 * tx},
         {&s->t_index, 4 * tx}, {&s->t_version, 8 * tx}, {&s->t_locktime, 8 * tx},
         {&s->t_size, 4 * tx}, {&s->t_vsize, 4 * tx}, {&s->t_weight, 4 * tx},
@@ -710,7 +782,9 @@ static int scan_reserve(Scan *s, size_t total, size_t nb) {
 
 static int scan_init(Scan *s) {
     pool_take(&s->merkle, POOL_MIN_CHUNK);
-    if (buf_reserve(&s->merkle, POOL_MIN_CHUNK)) return oom(s);
+    pool_take(&s->wmerkle, POOL_MIN_CHUNK);
+    if (buf_reserve(&s->merkle, POOL_MIN_CHUNK) || buf_reserve(&s->wmerkle, POOL_MIN_CHUNK))
+        return oom(s);
     /* offset columns start with a 0 entry (Arrow layout: n + 1 offsets) */
     if (put_i32(&s->o_addr_off, 0) || put_i32(&s->o_script_off, 0) ||
         put_i32(&s->i_prev_off, 0) || put_i32(&s->i_sig_off, 0) || put_i32(&s->i_wit_off, 0) ||

@@ -8,7 +8,8 @@ wraps them without per-row Python (see ``sources/rawblocks.py``):
   ``w_*`` per witness item. ``t_block``/``o_tx``/``i_tx`` are row indexes into the parent table.
 * integers: ``int32`` (``*_index``, counts, sizes, ``*_off``) or ``int64`` (values, header and tx
   fields, ``i_seq``, ``i_prev_vout``); flags (``*_ok``, ``*_valid``, ``t_coinbase``,
-  ``o_derived``) one byte each; ``o_type`` indexes :data:`SCRIPT_TYPES`.
+  ``o_derived``) one byte each; ``o_type`` indexes :data:`SCRIPT_TYPES`; ``b_witness`` is one
+  signed byte per block, the BIP141 verdict (``WITNESS_*``, see :func:`witness_verdict`).
 * hashes: 64 lowercase hex characters per row, display order; ``i_prev`` is empty for the
   coinbase input (``i_valid`` = 0).
 * variable width: ``X_off`` holds n + 1 int32 offsets into ``X`` (``o_addr``, ``o_script``,
@@ -28,7 +29,8 @@ from collections.abc import Sequence
 
 from ledgerhound.codecs import compact
 from ledgerhound.codecs.address import Network, script_to_address
-from ledgerhound.codecs.block import Block
+from ledgerhound.codecs.block import Block, merkle_root
+from ledgerhound.codecs.hashes import hash256
 from ledgerhound.codecs.script import SCRIPT_TYPES, classify
 from ledgerhound.codecs.tx import Tx
 from ledgerhound.errors import CodecError
@@ -43,6 +45,47 @@ MAX_BLOCK_BYTES = 0x10000000  # 256 MiB, as in the C scanner: int32 sizes/weight
 _TYPE_CODE = {name: code for code, name in enumerate(SCRIPT_TYPES)}
 
 Bytes = bytes | bytearray | memoryview
+
+WITNESS_COMMITMENT_PREFIX = bytes.fromhex("6a24aa21a9ed")
+# b_witness codes; sources/verify.py words the negative ones
+WITNESS_NONE = 0  # no transaction after the first carries witness data: nothing to check
+WITNESS_OK = 1
+WITNESS_NO_COMMITMENT = -1
+WITNESS_NO_RESERVED = -2  # the first input's witness is not exactly one 32-byte item
+WITNESS_MISMATCH = -3
+WITNESS_UNAVAILABLE = -4  # only from decoded tables lacking a wtxid, never from a scan
+
+
+def witness_verdict(
+    wtxids: Sequence[bytes | None], scripts: Sequence[bytes], witness: Sequence[bytes]
+) -> int:
+    """BIP141 check of a block whose transactions after the first carry witness data.
+
+    ``wtxids`` are the block's, internal byte order (the first one is ignored: it counts as 32
+    zero bytes), ``scripts`` the first transaction's output scripts and ``witness`` the stack of
+    its first input (the reserved value). The commitment is the last script starting with
+    :data:`WITNESS_COMMITMENT_PREFIX`; bytes 6..38 must equal
+    ``hash256(witness merkle root || reserved value)``. The C scanner implements the same rule.
+    """
+    commitments = [s for s in scripts if s.startswith(WITNESS_COMMITMENT_PREFIX)]
+    if not commitments:
+        return WITNESS_NO_COMMITMENT
+    if len(witness) != 1 or len(witness[0]) != 32:
+        return WITNESS_NO_RESERVED
+    leaves = [b"\x00" * 32]
+    for wtxid in wtxids[1:]:
+        if not wtxid:
+            return WITNESS_UNAVAILABLE
+        leaves.append(wtxid)
+    commitment = hash256(merkle_root(leaves) + witness[0])
+    return WITNESS_OK if commitments[-1][6:38] == commitment else WITNESS_MISMATCH
+
+
+def witness_verdicts(cols: dict) -> dict[str, int]:
+    """Block hash (display hex) -> its ``b_witness`` code, from :func:`scan`'s columns."""
+    hashes = bytes(cols["b_hash"]).decode()
+    codes = array("b", bytes(cols["b_witness"]))
+    return {hashes[64 * i : 64 * i + 64]: code for i, code in enumerate(codes)}
 
 
 def scan(blocks: Sequence[Bytes], network: Network, *, native: bool | None = None) -> dict:
@@ -106,6 +149,7 @@ class _PyScan:
         self._put(b_version=h.version, b_time=h.time, b_bits=h.bits, b_nonce=h.nonce)
         self._put(b_tx_count=len(block.txs), b_size=len(data), b_stripped=stripped)
         self._put(b_weight=stripped * 3 + len(data), b_merkle_ok=int(ok))
+        self._put(b_witness=_block_witness_verdict(block))
 
     def _tx(self, tx: Tx, block_row: int, index: int) -> None:
         row = len(self.c["t_index"])
@@ -145,6 +189,16 @@ class _PyScan:
         self.c[off or name + "_off"].append(len(self.text[name]))
 
 
+def _block_witness_verdict(block: Block) -> int:
+    txs = block.txs
+    if not any(tx.wtxid != tx.txid for tx in txs[1:]):
+        return WITNESS_NONE
+    first = txs[0]
+    witness = first.inputs[0].witness if first.inputs else ()
+    wtxids = [bytes.fromhex(tx.wtxid)[::-1] for tx in txs]
+    return witness_verdict(wtxids, [out.script for out in first.outputs], witness)
+
+
 def _running_sum_overflows(tx: Tx) -> bool:
     """The C scanner adds output values left to right in int64 and stops on overflow."""
     total = 0
@@ -160,5 +214,6 @@ _LAYOUT = {
     "i": "b_tx_count b_size b_stripped b_weight t_block t_index t_size t_vsize t_weight t_n_in "
     "t_n_out o_tx o_vout o_addr_off o_script_off i_tx i_vin i_prev_off i_sig_off i_wit_off w_off",
     "B": "b_merkle_ok t_coinbase o_type o_addr_valid o_derived i_valid",
+    "b": "b_witness",
 }
 _TEXT = "b_hash b_prev b_merkle t_txid t_wtxid o_addr o_script i_prev i_sig w_data"

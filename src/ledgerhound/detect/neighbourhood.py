@@ -24,17 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerhound.errors import NotFoundError
+from ledgerhound.store.chainindex.runs import ranges as _ranges
 from ledgerhound.trace.graph import FlowGraph
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(s, s + n)`` for every (s, n), vectorised."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(np.asarray(starts, dtype=np.int64) - np.cumsum(lengths) + lengths, lengths)
-    return shift + np.arange(total, dtype=np.int64)
 
 
 def address_ids(graph: FlowGraph, addresses: list[str]) -> np.ndarray:

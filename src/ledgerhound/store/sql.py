@@ -128,3 +128,12 @@ def write_query(
 def write_table(table: pa.Table, path: Path, name: str) -> None:
     """Write an in-memory table with ``name``'s exact schema (metadata included)."""
     pq.write_table(table.cast(arrow_schema(name)), path, compression=COMPRESSION)
+
+
+def arrow_table(result) -> pa.Table:
+    """A DuckDB query result as a pyarrow Table (DuckDB renamed the method across versions)."""
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+        fn = getattr(result, name, None)
+        if fn is not None:
+            return fn()
+    raise RuntimeError("this DuckDB cannot return Arrow tables")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledgerhound.store.sql import arrow_table
 from ledgerhound.trace.graph import FlowGraph
 
 _SQL = {
@@ -25,12 +26,3 @@ def graph_from_store(store: Any) -> FlowGraph:
     finally:
         con.close()
     return FlowGraph.from_arrow(tables["transactions"], tables["outputs"], tables["inputs"])
-
-
-def arrow_table(result: Any) -> Any:
-    """A query result as a pyarrow Table (DuckDB renamed the method across versions)."""
-    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
-        fn = getattr(result, name, None)
-        if fn is not None:
-            return fn()
-    raise RuntimeError("this DuckDB cannot return Arrow tables")

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from ledgerhound.store.chainindex.index import IndexWriter
-from ledgerhound.store.sql import define_table, one, run
+from ledgerhound.store.sql import arrow_table, define_table, one, run
 
 WINDOW_TXS = 250_000
 
@@ -98,12 +98,7 @@ def _addr_count(writer: IndexWriter) -> int:
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-    result = con.sql(sql)
-    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
-        fn = getattr(result, name, None)
-        if fn is not None:
-            return fn()
-    raise RuntimeError("this DuckDB cannot return Arrow tables")
+    return arrow_table(con.sql(sql))
 
 
 def _empty_txs() -> pa.Table:

@@ -92,7 +92,7 @@ class SortedRuns:
             if not n.any():
                 continue
             owners.append(np.repeat(np.arange(len(keys)), n))
-            values.append(np.asarray(run.values[_ranges(left, n)], dtype=np.int64))
+            values.append(np.asarray(run.values[ranges(left, n)], dtype=np.int64))
         if not owners:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(owners), np.concatenate(values)
@@ -145,7 +145,7 @@ def _load_run(directory: Path, stem: str) -> tuple[np.ndarray, np.ndarray]:
     return keys, vals
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, s + n)`` for every (s, n), vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)
     total = int(lengths.sum())
