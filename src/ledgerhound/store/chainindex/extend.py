@@ -47,6 +47,8 @@ class Chunk:
     in_order: np.ndarray | None = None  # caller's input rows in index order
     in_funding: np.ndarray | None = None  # funding output per input, index order
     new_first_out: np.ndarray | None = None  # first output (index order) of each new address
+    new_first_height: np.ndarray | None = None  # ... its height
+    new_first_key: np.ndarray | None = None  # ... (height << 40) + (tx_index << 20) + vout
 
 
 def extend(prior: Any, txs: pa.Table, outputs: pa.Table, inputs: pa.Table,
@@ -64,6 +66,12 @@ def extend(prior: Any, txs: pa.Table, outputs: pa.Table, inputs: pa.Table,
     chunk = Chunk(hashes=hashes, tx_run=(keys, base.tx + np.arange(len(keys))),
                   out_order=out_order)  # fmt: skip
     out_addr = _address_ids(prior, base, addresses, new_addresses, chunk)
+    if chunk.new_first_out is not None:  # first appearance of each new address
+        t = out_t[chunk.new_first_out]
+        height = txs["height"].fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)[t]
+        tx_index = txs["tx_index"].to_numpy().astype(np.int64)[t]
+        chunk.new_first_height = height.astype(np.int32)
+        chunk.new_first_key = (height << 40) + (tx_index << 20) + vout[chunk.new_first_out]
     chunk.in_order, in_t, funding, in_value = _inputs(prior, base, inputs, hashes, local,
                                                       out_ptr, value)  # fmt: skip
     chunk.in_funding = funding

@@ -13,7 +13,6 @@ import binascii
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ledgerhound.errors import CorruptDataError
 
@@ -68,10 +67,6 @@ def hash_keys(hashes: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(32))
 
 
-def txid_keys(txids: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return hash_keys(hex_to_hashes(txids))
-
-
 try:
     from ledgerhound.store.chainindex import _keys as _native
 except ImportError:  # pragma: no cover - built without a C compiler
@@ -108,7 +103,3 @@ def _address_keys_numpy(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
             h = np.where(lengths > 8 * j, mixed, h)
         h = (h ^ (h >> np.uint64(29))) * _M1
     return h ^ (h >> np.uint64(32))
-
-
-def utf8_lengths(addresses: pa.Array) -> np.ndarray:
-    return pc.binary_length(addresses).to_numpy(zero_copy_only=False)

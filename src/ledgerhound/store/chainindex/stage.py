@@ -72,21 +72,21 @@ class IndexStage:
             pick(tables["outputs"], out_main),
             pick(tables["inputs"], in_main),
         )
-        base_tx = self.writer.state.lengths["tx_height"]
         chunk = self.writer.append(m_txs, m_outs, m_ins, None)
-        self._remember_new(chunk, m_txs, base_tx)
+        if chunk.new_first_key is not None and len(chunk.new_first_key):
+            self.new.append((chunk.new_addresses, chunk.new_first_height, chunk.new_first_key))
         funding = np.full(m_ins.num_rows, -1, dtype=np.int64)
         funding[chunk.in_order] = chunk.in_funding
-        main_inputs = self._resolve(m_ins, funding)
+        view = self.writer.view()  # one mapping for this batch's look-ups
+        main_inputs = self._resolve(view, m_ins, funding)
         stale = pick(tables["inputs"], ~in_main)
         if not stale.num_rows:
             return main_inputs, stale
-        return self._stale(main_inputs, stale)
+        return self._stale(view, main_inputs, stale)
 
-    def _stale(self, main_inputs: pa.Table, stale: pa.Table) -> tuple[pa.Table, pa.Table]:
+    def _stale(self, view, main_inputs: pa.Table, stale: pa.Table) -> tuple[pa.Table, pa.Table]:
         """Stale blocks' inputs that spend indexed outputs are resolved here (without marking
         the output spent: a stale block moved nothing); the rest go to the bulk path."""
-        view = self.writer.view()
         spends = np.flatnonzero(pc.is_valid(stale["prev_txid"]).to_numpy(zero_copy_only=False))
         funding = np.full(stale.num_rows, -1, dtype=np.int64)
         if len(spends):
@@ -100,25 +100,12 @@ class IndexStage:
             funding[spends[ok]] = (start + vout)[ok]
         coinbase = pc.is_null(stale["prev_txid"]).to_numpy(zero_copy_only=False)
         done = (funding >= 0) | coinbase
-        resolved = self._resolve(stale.filter(pa.array(done)), funding[done])
+        resolved = self._resolve(view, stale.filter(pa.array(done)), funding[done])
         return pa.concat_tables([main_inputs, resolved]), stale.filter(pa.array(~done))
 
-    def _remember_new(self, chunk, txs: pa.Table, base_tx: int) -> None:
-        if chunk.new_first_out is None or not len(chunk.new_first_out):
-            return
-        cols = chunk.columns
-        first = chunk.new_first_out
-        local_t = cols["out_tx"][first] - base_tx
-        order = txs.sort_by([("height", "ascending"), ("tx_index", "ascending")])
-        tx_index = order["tx_index"].to_numpy().astype(np.int64)[local_t]
-        height = cols["tx_height"][local_t].astype(np.int64)
-        key = (height << 40) + (tx_index << 20) + cols["out_vout"][first].astype(np.int64)
-        self.new.append((chunk.new_addresses, height.astype(np.int32), key))
-
-    def _resolve(self, inputs: pa.Table, funding: np.ndarray) -> pa.Table:
+    def _resolve(self, view, inputs: pa.Table, funding: np.ndarray) -> pa.Table:
         """``inputs`` with ``prev_*`` filled from their funding outputs' index rows (values a
         source gave are kept)."""
-        view = self.writer.view()
         has = funding >= 0
         f = np.where(has, funding, 0)
         value = np.where(has, np.asarray(view.out_value[f]) if len(f) else f, 0)
