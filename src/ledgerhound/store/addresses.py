@@ -38,9 +38,12 @@ def _first_seen_sql(outputs: str, transactions: str) -> str:
 
 
 def update(
-    con: duckdb.DuckDBPyConnection, st: Staging, new: mf.Manifest
+    con: duckdb.DuckDBPyConnection, st: Staging, new: mf.Manifest, renumber: bool = False
 ) -> tuple[list[mf.Part], set[str], int]:
-    """Stage the addresses first seen in ``st``; return (parts, replaced files, new count)."""
+    """Stage the addresses first seen in ``st``; return (parts, replaced files, new count).
+    ``renumber``: committed rows changed chain (a re-link), so the table is derived again."""
+    if renumber:
+        return _rebuild(con, st, new)
     if not st.staged.parts["outputs"]:
         return [], set(), 0
     run(con, "CREATE TEMP TABLE s_first AS " + _first_seen_sql("s_outputs", "s_transactions"))

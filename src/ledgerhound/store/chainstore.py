@@ -57,7 +57,7 @@ class Store:
         created = self._prepare_root()
         lock = WriterLock(self.root)
         totals: dict[str, Any] = dict.fromkeys(
-            (*_COUNTS, "resolved_inputs", "skipped_blocks", "commits"), 0
+            (*_COUNTS, "resolved_inputs", "skipped_blocks", "relinked_blocks", "commits"), 0
         )
         try:
             lock.acquire()

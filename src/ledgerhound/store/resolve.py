@@ -43,8 +43,9 @@ class Finished:
     new_addresses: int = 0
 
 
-def finish(st: Staging, new: mf.Manifest) -> Finished:
-    """Resolve inputs and extend the addresses table for everything staged in ``st``."""
+def finish(st: Staging, new: mf.Manifest, renumber: bool = False) -> Finished:
+    """Resolve inputs and extend the addresses table for everything staged in ``st``
+    (``renumber``: committed blocks changed chain, so address ids are derived again)."""
     con = connect(st.dir / "duckdb-tmp")
     try:
         committed = {t: [st.root / p.file for p in new.sorted_parts(t)] for t in new.parts}
@@ -68,7 +69,7 @@ def finish(st: Staging, new: mf.Manifest) -> Finished:
                 st, new, *from_index
             )
         else:
-            addr_parts, addr_dead, result.new_addresses = addresses.update(con, st, new)
+            addr_parts, addr_dead, result.new_addresses = addresses.update(con, st, new, renumber)
         result.parts["addresses"] = addr_parts
         result.replaced["addresses"] = addr_dead
         return result

@@ -100,7 +100,10 @@ def parquet_list(paths: Sequence[Path]) -> str:
 def define_table(
     con: duckdb.DuckDBPyConnection, name: str, table: str, paths: Sequence[Path]
 ) -> None:
-    """Make ``name`` a view over ``paths`` (Parquet parts of ``table``), or an empty typed table."""
+    """Make ``name`` a view over ``paths`` (Parquet parts of ``table``), or an empty typed table.
+
+    A registered empty table would shadow a later view of the same name: it is dropped first."""
+    con.unregister(name)
     if paths:
         run(
             con,

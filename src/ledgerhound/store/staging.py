@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ledgerhound.errors import CorruptDataError, StoreError
 from ledgerhound.store import manifest as mf
@@ -25,6 +26,7 @@ from ledgerhound.store.batch import CHAIN_TABLES, ChainBatch
 from ledgerhound.store.chainindex.commit import index_commit
 from ledgerhound.store.chainindex.index import IndexWriter, recover
 from ledgerhound.store.chainindex.stage import IndexStage
+from ledgerhound.store.relink import relink
 from ledgerhound.store.sql import write_table
 
 STAGING = "staging"
@@ -133,8 +135,16 @@ class Staging:
         """Resolve, move the parts into ``tables/``, replace the manifest; return it + counts."""
         new = _copy_manifest(self.manifest)
         new.generation += 1
-        result = resolve.finish(self, new)
-        index = self._index(new, result)
+        relinked = relink(self, new)
+        if relinked is not None and self.index is not None:
+            self.index.abandon()  # the batches were indexed with the old chain: bulk path
+            self._unresolved_to_bulk()
+        renumber = relinked is not None and relinked.committed
+        result = resolve.finish(self, new, renumber=renumber)
+        if relinked is not None:
+            for table, dead in relinked.dead.items():
+                result.replaced[table] = result.replaced.get(table, set()) | dead
+        index = self._index(new, result, renumber)
         moved: list[Path] = []
         listed = {p.file for parts in self.manifest.parts.values() for p in parts}
         clash = [p.file for parts in result.parts.values() for p in parts if p.file in listed]
@@ -172,9 +182,27 @@ class Staging:
         counts["addresses"] = result.new_addresses
         counts["resolved_inputs"] = result.resolved
         counts["skipped_blocks"] = self.staged.skipped_blocks
+        counts["relinked_blocks"] = relinked.blocks if relinked is not None else 0
         return new, counts
 
-    def _index(self, new: mf.Manifest, result: resolve.Finished) -> IndexWriter:
+    def _unresolved_to_bulk(self) -> None:
+        """Inputs the index could not resolve may spend outputs of blocks a re-link just put
+        on the main chain: those parts are resolved again by the bulk path."""
+        keep = []
+        for part in self.staged.direct_inputs:
+            if not part.unresolved:
+                keep.append(part)
+                continue
+            src = self.dir / part.file
+            rows = pq.read_table(src, columns=["prev_txid", "prev_value"])
+            self.staged.direct_resolved -= _resolution(rows)[1]
+            raw = self.dir / "raw" / src.name
+            os.replace(src, raw)
+            self.staged.raw_inputs.append(raw)
+            self.staged.raw_parts.append(part)
+        self.staged.direct_inputs = keep
+
+    def _index(self, new: mf.Manifest, result: resolve.Finished, relinked: bool) -> IndexWriter:
         """Append this commit to the chain index (or rebuild it), durable before the swap."""
         staged = {t: [self.dir / p.file for p in ps] for t, ps in result.parts.items()}
         final = {}
@@ -183,7 +211,7 @@ class Staging:
             final[table] = [self.root / p.file for p in parts if p.file not in dead]
             final[table] += staged.get(table, [])
         renumbered = new.addresses_epoch != self.manifest.addresses_epoch
-        renumbered = renumbered or bool(result.replaced.get("inputs"))
+        renumbered = renumbered or bool(result.replaced.get("inputs")) or relinked
         if self.index is not None and self.index.active and not renumbered:
             self.index.writer.save(new.generation)  # appended batch by batch already
             return self.index.writer
