@@ -22,11 +22,12 @@ import numpy as np
 from ledgerhound.codecs import compact
 from ledgerhound.codecs.address import NETWORKS, Network
 from ledgerhound.codecs.block import HEADER_SIZE, bip34_height
+from ledgerhound.codecs.chainwork import block_work
 from ledgerhound.codecs.hashes import hash256
 from ledgerhound.codecs.tx import Tx
 from ledgerhound.errors import CodecError, CorruptDataError, InvalidInputError
 from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch
-from ledgerhound.sources.verify import block_work, first_inconsistent_block, pow_problem
+from ledgerhound.sources.verify import first_inconsistent_block, pow_problem
 from ledgerhound.store.batch import ChainBatch
 
 MAGICS = {net.magic: name for name, net in NETWORKS.items()}

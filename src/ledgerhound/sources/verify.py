@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from ledgerhound.codecs import blockscan
 from ledgerhound.codecs.block import merkle_root
 from ledgerhound.codecs.blockscan import witness_verdict
+from ledgerhound.codecs.chainwork import target_from_bits
 from ledgerhound.codecs.hashes import hash256
 from ledgerhound.sources.batch import ChainBatch
 
@@ -28,24 +29,6 @@ WITNESS_PROBLEMS = {  # blockscan's b_witness codes -> the reason reported
 }
 
 Row = tuple[int, str, str | None]  # (tx_index, txid, wtxid) of one transaction
-
-
-def target_from_bits(bits: int) -> int | None:
-    """The target a compact ``bits`` field encodes; None if negative, zero or overflowing."""
-    exponent, mantissa = bits >> 24, bits & 0x007FFFFF
-    if bits & 0x00800000 or mantissa == 0:
-        return None
-    if exponent <= 3:
-        target = mantissa >> (8 * (3 - exponent))
-    else:
-        target = mantissa << (8 * (exponent - 3))
-    return target if 0 < target < 1 << 256 else None
-
-
-def block_work(bits: int) -> int:
-    """Expected hashes to find a block at this target (Core's ``GetBlockProof``)."""
-    target = target_from_bits(bits)
-    return 0 if target is None else (1 << 256) // (target + 1)
 
 
 def pow_problem(header: bytes, bits: int) -> str | None:
