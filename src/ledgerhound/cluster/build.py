@@ -20,9 +20,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ledgerhound.cluster import edges
+from ledgerhound.cluster.outside import load_outside
 from ledgerhound.cluster.unionfind import UnionFind
 from ledgerhound.errors import StoreError
 from ledgerhound.store import layout
+from ledgerhound.store.chainindex.index import load_state
+from ledgerhound.store.chainindex.keys import hex_to_hashes
 
 CLUSTER_DIR = layout.CLUSTERS
 METHOD = "multi-input (co-spend) heuristic; CoinJoin transactions excluded"
@@ -69,12 +72,16 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
     else:
         uf, after = UnionFind.singletons(n_addresses), START
         coinjoins, held = edges.COINJOIN_SCHEMA.empty_table(), HELD_SCHEMA.empty_table()
-    mainnet = manifest.network == "mainnet"
-    new_cj = edges.coinjoin_verdicts(con, after, mainnet) if params.coinjoin_filter else None
-    if new_cj is not None:
+    view = store.chain_index()
+    outside = load_outside(store, view)
+    start = edges.first_after(view, after)
+    if params.coinjoin_filter:
+        types = load_state(store.root, manifest.generation).script_types
+        new_cj = edges.coinjoin_verdicts(view, start, manifest.network == "mainnet", types,
+                                         outside)  # fmt: skip
         coinjoins = pa.concat_tables([coinjoins, new_cj])
-    excluded = coinjoins.column("txid").to_pylist() if params.coinjoin_filter else []
-    n_edges, new_held = _unite_all(con, uf, params, after, excluded, manifest)
+    excluded = _tx_ids(view, coinjoins["txid"]) if params.coinjoin_filter else np.zeros(0)
+    n_edges, new_held = _unite_all(con, view, uf, params, start, excluded, outside, manifest)
     held = pa.concat_tables([held, _held_table(uf, new_held)])
     last = con.execute(
         "SELECT coalesce(max(height), -1), coalesce(max(tx_index), -1) FROM transactions"
@@ -104,12 +111,22 @@ def build(store: Any, params: ClusterParams = ClusterParams(), full: bool = Fals
     return meta
 
 
-def _unite_all(con, uf: UnionFind, params: ClusterParams, after, excluded, manifest):
-    """Apply co-spend edges after ``after`` (and change edges when asked); return the edge
-    count and the merges the collapse guard held."""
+def _tx_ids(view, txids: pa.ChunkedArray) -> np.ndarray:
+    """Sorted index ids of ``txids`` (those on the main chain)."""
+    found = view.find_txs(hex_to_hashes(txids.combine_chunks()))
+    return np.unique(found[found >= 0])
+
+
+def _unite_all(con, view, uf: UnionFind, params: ClusterParams, start: int, excluded,
+               outside, manifest):  # fmt: skip
+    """Apply co-spend edges from transaction ``start`` on (and change edges when asked);
+    return the edge count and the merges the collapse guard held."""
     n_edges, held = 0, []
-    for src, dst, txids, _ in edges.cospend_edges(con, after, excluded):
-        held += [(txids[i], src[i], dst[i]) for i in uf.unite(src, dst, params.guard)]
+    for src, dst, txs in edges.cospend_edges(view, start, excluded, outside):
+        hold = uf.unite(src, dst, params.guard)
+        if len(hold):
+            names = view.txids.take(txs[hold]).to_pylist()
+            held += [(t, int(src[i]), int(dst[i])) for t, i in zip(names, hold, strict=True)]
         n_edges += len(src)
     if params.with_change:
         from ledgerhound.cluster.changemerge import change_edges

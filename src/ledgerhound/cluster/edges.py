@@ -1,4 +1,11 @@
-"""Co-spend edges and CoinJoin candidates, read from the store with DuckDB in bounded memory.
+"""Co-spend edges and CoinJoin candidates, read from the memory-mapped chain index in windows.
+
+Why the index and not SQL over ``inputs``: the edge query joined every input with
+``transactions`` and ``addresses`` on strings, which held hash tables of every txid and address
+(hundreds of bytes per transaction) and sorted all inputs. The index already has transactions in
+chain order, each one's inputs in ``vin`` order (its backward slots) and integer address ids, so
+a window of transactions is a few array operations and memory stays that of one window plus
+one compact address-id column.
 
 Edges come in chain order (height, tx_index, vin) because union-by-size and the collapse guard
 depend on order; the same order in a full and an incremental build gives the same clusters.
@@ -8,38 +15,73 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from ledgerhound.cluster import coinjoin
+from ledgerhound.cluster.columns import (
+    compact,
+    gather,
+    read,
+    strings,
+    txid_strings,
+    windows,
+)
+from ledgerhound.cluster.outside import OutsideInputs
 from ledgerhound.cluster.txshape import TxShape
+from ledgerhound.store.chainindex.runs import ranges
 
 Position = tuple[int, int]  # (height, tx_index) of the last transaction processed
-BATCH_ROWS = 1_000_000
+WINDOW = 1 << 18  # transactions per window
+SHAPES = 10_000  # CoinJoin candidates judged per batch
+Edges = Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (src, dst, tx) batches
 
-CANDIDATES_SQL = """
-WITH equal_outputs AS (
-    SELECT DISTINCT txid FROM outputs GROUP BY txid, value HAVING count(*) > 1
-)
-SELECT t.txid, t.height, t.tx_index
-FROM transactions t JOIN equal_outputs USING (txid)
-WHERE t.height IS NOT NULL AND t.input_count > 1
-  AND (t.height > ? OR (t.height = ? AND t.tx_index > ?))
-ORDER BY t.height, t.tx_index
-"""
+COINJOIN_SCHEMA = pa.schema(
+    [("txid", pa.string()), ("height", pa.int32()), ("protocol", pa.string()),
+     ("confidence", pa.int32()), ("rule", pa.string()), ("evidence", pa.string())]
+)  # fmt: skip
 
 
-def coinjoin_verdicts(con: duckdb.DuckDBPyConnection, after: Position, mainnet: bool) -> pa.Table:
-    """Run the CoinJoin detectors on multi-input txs with equal-valued outputs after ``after``."""
-    candidates = con.execute(CANDIDATES_SQL, [after[0], after[0], after[1]]).fetchall()
-    rows: dict[str, list] = {
-        k: [] for k in ("txid", "height", "protocol", "confidence", "rule", "evidence")
-    }
-    for start in range(0, len(candidates), 10_000):
-        chunk = candidates[start : start + 10_000]
-        for shape in _shapes(con, [c[0] for c in chunk], {c[0]: c[1] for c in chunk}):
+def first_after(view: Any, after: Position) -> int:
+    """Id of the first transaction after ``after`` (ids are chain order, tx_index dense)."""
+    if after[0] < 0:
+        return 0
+    lo, hi = np.searchsorted(view.tx_height, [after[0], after[0] + 1])
+    return int(min(hi, lo + after[1] + 1))
+
+
+def _window(view: Any, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Output pointer, input count and input-slot pointer of transactions ``lo..hi-1``."""
+    out_ptr = read(view.out_ptr, lo, hi + 1)
+    n_in = read(view.tx_degree, lo, hi) - np.diff(out_ptr)
+    return out_ptr, n_in, read(view.backward.ptr, lo, hi + 1)
+
+
+def _equal_outputs(view: Any, out_ptr: np.ndarray) -> np.ndarray:
+    """Per transaction of the window: does it have two outputs of one value?"""
+    value = read(view.out_value, int(out_ptr[0]), int(out_ptr[-1]))
+    owner = np.repeat(np.arange(len(out_ptr) - 1), np.diff(out_ptr))
+    order = np.lexsort((value, owner))
+    same = (owner[order][1:] == owner[order][:-1]) & (value[order][1:] == value[order][:-1])
+    hit = np.zeros(len(out_ptr) - 1, dtype=bool)
+    hit[owner[order][1:][same]] = True
+    return hit
+
+
+def coinjoin_verdicts(view: Any, start: int, mainnet: bool, types: list[str],
+                      outside: OutsideInputs) -> pa.Table:  # fmt: skip
+    """Run the CoinJoin detectors on multi-input txs with equal-valued outputs from ``start``."""
+    found = []
+    for lo, hi in windows(view.tx_count - start, WINDOW):
+        out_ptr, n_in, _ = _window(view, start + lo, start + hi)
+        cand = np.flatnonzero((n_in > 1) & _equal_outputs(view, out_ptr)) + start + lo
+        found.append(cand)
+    candidates = np.concatenate(found) if found else np.zeros(0, np.int64)
+    rows: dict[str, list] = {k: [] for k in COINJOIN_SCHEMA.names}
+    for first in range(0, len(candidates), SHAPES):
+        for shape in shapes(view, candidates[first : first + SHAPES], types, outside):
             verdict = coinjoin.detect(shape, mainnet=mainnet)
             if verdict is None:
                 continue
@@ -52,75 +94,82 @@ def coinjoin_verdicts(con: duckdb.DuckDBPyConnection, after: Position, mainnet: 
     return pa.table(rows, schema=COINJOIN_SCHEMA)
 
 
-COINJOIN_SCHEMA = pa.schema(
-    [("txid", pa.string()), ("height", pa.int32()), ("protocol", pa.string()),
-     ("confidence", pa.int32()), ("rule", pa.string()), ("evidence", pa.string())]
-)  # fmt: skip
+def input_slots(view: Any, txs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(owner position in txs, vin, funding output or COINBASE/OUTSIDE)`` of every input."""
+    txs = np.asarray(txs, dtype=np.int64)
+    ptr = view.backward.ptr
+    start = gather(ptr, txs)
+    n = gather(ptr, txs + 1) - start - 1  # the last slot is hidden value
+    owner = np.repeat(np.arange(len(txs)), n)
+    vin = np.arange(len(owner)) - np.repeat(np.cumsum(n) - n, n)
+    return owner, vin, gather(view.backward.target, ranges(start, n))
 
 
-def _shapes(
-    con: duckdb.DuckDBPyConnection, txids: list[str], heights: dict[str, int]
-) -> Iterator[TxShape]:
-    con.register("_want", pa.table({"txid": txids}))
-    ins = con.execute(
-        "SELECT txid, prev_value, prev_address FROM inputs WHERE txid IN (SELECT txid FROM _want)"
-        " ORDER BY txid, vin"
-    ).fetchall()
-    outs = con.execute(
-        "SELECT txid, value, address, script_type FROM outputs"
-        " WHERE txid IN (SELECT txid FROM _want) ORDER BY txid, vout"
-    ).fetchall()
-    con.unregister("_want")
-    by_in: dict[str, list] = {}
-    for txid, value, address in ins:
-        by_in.setdefault(txid, []).append((value, address))
-    by_out: dict[str, list] = {}
-    for txid, value, address, kind in outs:
-        by_out.setdefault(txid, []).append((value, address, kind))
-    for txid in txids:
-        i, o = by_in.get(txid, []), by_out.get(txid, [])
-        yield TxShape(
-            txid, heights[txid], False,
-            tuple(v for v, _ in i), tuple(a for _, a in i),
-            tuple(v for v, _, _ in o), tuple(a for _, a, _ in o), tuple(k for _, _, k in o),
-        )  # fmt: skip
+def shapes(view: Any, txs: np.ndarray, types: list[str],
+           outside: OutsideInputs) -> Iterator[TxShape]:  # fmt: skip
+    """The :class:`TxShape` of each of ``txs`` (inputs resolved through the index)."""
+    txs = np.asarray(txs, dtype=np.int64)
+    owner, vin, funding = input_slots(view, txs)
+    known = funding >= 0
+    f = np.where(known, funding, 0)
+    values = [v if ok else None for v, ok in zip(gather(view.out_value, f).tolist(),
+                                                 known.tolist(), strict=True)]  # fmt: skip
+    in_addr = np.where(known, gather(view.out_addr, f), -1)
+    in_text = strings(view.addresses, in_addr).to_pylist()
+    if len(outside):
+        for k in np.flatnonzero(~known).tolist():
+            _fill_outside(outside, int(txs[owner[k]]), int(vin[k]), k, values, in_text)
+    o_start = gather(view.out_ptr, txs)
+    o_count = gather(view.out_ptr, txs + 1) - o_start
+    outs = ranges(o_start, o_count)
+    o_value = gather(view.out_value, outs).tolist()
+    o_text = strings(view.addresses, gather(view.out_addr, outs)).to_pylist()
+    o_type = [types[k] for k in gather(view.out_type, outs).tolist()]
+    heights = gather(view.tx_height, txs).tolist()
+    i_bounds = np.searchsorted(owner, np.arange(len(txs) + 1))
+    o_bounds = np.r_[0, np.cumsum(o_count)]
+    for i, txid in enumerate(txid_strings(view, txs).to_pylist()):
+        a, b, c, d = i_bounds[i], i_bounds[i + 1], o_bounds[i], o_bounds[i + 1]
+        yield TxShape(txid, heights[i], False, tuple(values[a:b]), tuple(in_text[a:b]),
+                      tuple(o_value[c:d]), tuple(o_text[c:d]), tuple(o_type[c:d]))  # fmt: skip
 
 
-EDGES_SQL = """
-SELECT t.height, t.tx_index, a.address_id::INTEGER AS address_id, i.txid
-FROM inputs i
-JOIN transactions t ON t.txid = i.txid
-JOIN addresses a ON a.address = i.prev_address
-WHERE i.prev_address IS NOT NULL AND t.input_count > 1 AND t.height IS NOT NULL
-  AND (t.height > ? OR (t.height = ? AND t.tx_index > ?))
-  AND i.txid NOT IN (SELECT txid FROM _excluded)
-ORDER BY t.height, t.tx_index, i.vin
-"""
+def _fill_outside(outside: OutsideInputs, tx: int, vin: int, k: int, values: list,
+                  texts: list) -> None:  # fmt: skip
+    """Input ``k`` (of ``tx`` at ``vin``) from the source's report of its spent output."""
+    rows = outside.of(tx, tx + 1)
+    hit = rows[outside.vin[rows] == vin]
+    if len(hit):
+        value = int(outside.value[hit[0]])
+        values[k] = None if value < 0 else value
+        texts[k] = outside.address[int(hit[0])].as_py()
 
 
-def cospend_edges(
-    con: duckdb.DuckDBPyConnection, after: Position, excluded: list[str]
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, Position]]:
-    """Batches of ``(src, dst, txids, last_position)``: each tx's first input address to the rest.
+def cospend_edges(view: Any, start: int, excluded: np.ndarray, outside: OutsideInputs) -> Edges:
+    """Batches of ``(src, dst, tx)``: each multi-input tx's first input address to the rest.
 
-    ``txids`` names the transaction of each edge (to report merges held by the collapse guard).
+    ``excluded``: sorted transaction ids left out (CoinJoins); ``tx`` names the transaction of
+    each edge (to report merges held by the collapse guard).
     """
-    con.register("_excluded", pa.table({"txid": pa.array(excluded, pa.string())}))
-    reader = con.sql(EDGES_SQL, params=[after[0], after[0], after[1]]).to_arrow_reader(BATCH_ROWS)
-    carry: tuple[str, int] | None = None  # (txid, root address) of a tx cut by a batch boundary
-    for batch in reader:
-        txid = batch.column("txid").to_numpy(zero_copy_only=False)
-        addr = batch.column("address_id").to_numpy().astype(np.int32)
-        starts = np.flatnonzero(np.r_[True, txid[1:] != txid[:-1]])
-        group = np.cumsum(np.r_[True, txid[1:] != txid[:-1]]) - 1
-        root = addr[starts][group]
-        if carry is not None and txid[0] == carry[0]:
-            root[group == 0] = carry[1]
-        keep = root != addr
-        last = len(txid) - 1
-        carry = (txid[last], int(root[last]))
-        heights = batch.column("height").to_numpy()
-        indexes = batch.column("tx_index").to_numpy()
-        position = (int(heights[last]), int(indexes[last]))
-        yield root[keep], addr[keep], txid[keep], position
-    con.unregister("_excluded")
+    addr = compact(view.out_addr, np.int32)
+    for lo, hi in windows(view.tx_count - start, WINDOW):
+        lo, hi = lo + start, hi + start
+        _, n_in, ptr = _window(view, lo, hi)
+        funding = read(view.backward.target, int(ptr[0]), int(ptr[-1]))
+        owner = np.repeat(np.arange(lo, hi), np.diff(ptr))
+        slot = np.arange(len(funding)) - (ptr[owner - lo] - ptr[0])
+        keep = (slot < np.diff(ptr)[owner - lo] - 1) & (n_in[owner - lo] > 1)
+        keep &= ~np.isin(owner, excluded)
+        a = np.where(funding >= 0, addr[np.maximum(funding, 0)], -1)
+        rows = outside.of(lo, hi)
+        if len(rows):
+            at = ptr[outside.tx[rows] - lo] - ptr[0] + outside.vin[rows]
+            a[at] = outside.addr[rows]
+        keep &= a >= 0
+        a, owner = a[keep], owner[keep]
+        if not len(a):
+            continue
+        first = np.r_[True, owner[1:] != owner[:-1]]
+        root = a[first][np.cumsum(first) - 1]
+        edge = root != a
+        yield root[edge], a[edge], owner[edge]
