@@ -9,11 +9,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 from ledgerhound.cluster import coinjoin, edges
 from ledgerhound.cluster.build import ClusterParams, build, cluster_dir
+from ledgerhound.cluster.outside import load_outside
+from ledgerhound.cluster.txshape import TxShape
 from ledgerhound.sim.evaluate import EvalContext, false_merges, metric, pairwise_scores, set_scores
+from ledgerhound.store.chainindex.index import load_state
+from ledgerhound.store.chainindex.keys import hex_to_hashes
 
 
 def _labels(ctx: EvalContext) -> dict[str, int]:
@@ -124,27 +132,36 @@ def clustering_with_change(ctx: EvalContext) -> dict[str, Any]:
     }
 
 
+def _candidate_shapes(ctx: EvalContext) -> Iterator[TxShape]:
+    """Every main-chain tx a detector could fire on (2+ inputs or an OP_RETURN), via the index."""
+    con = ctx.store.connect()
+    try:
+        txids = con.execute(
+            "SELECT txid FROM transactions WHERE NOT is_coinbase AND height IS NOT NULL"
+            " AND (input_count > 1 OR txid IN (SELECT txid FROM outputs"
+            " WHERE script_type = 'nulldata')) ORDER BY txid"
+        ).fetchall()
+    finally:
+        con.close()
+    view = ctx.store.chain_index()
+    found = view.find_txs(hex_to_hashes(pa.array([t for (t,) in txids], pa.string())))
+    txs = np.unique(found[found >= 0])
+    types = load_state(ctx.store.root, ctx.store.manifest().generation).script_types
+    outside = load_outside(ctx.store, view)
+    for first in range(0, len(txs), edges.SHAPES):
+        yield from edges.shapes(view, txs[first : first + edges.SHAPES], types, outside)
+
+
 @metric("coinjoin_detection")
 def coinjoin_detection(ctx: EvalContext) -> dict[str, Any]:
     truth: dict[str, set[str]] = {}
     for row in ctx.table("coinjoins"):
         truth.setdefault(row["protocol"], set()).add(row["txid"])
     predicted: dict[str, set[str]] = {}
-    con = ctx.store.connect()
-    try:
-        rows = con.execute(
-            "SELECT txid, height FROM transactions WHERE NOT is_coinbase AND height IS NOT NULL"
-            " AND (input_count > 1 OR txid IN (SELECT txid FROM outputs"
-            " WHERE script_type = 'nulldata'))"
-        ).fetchall()
-        heights = dict(rows)
-        mainnet = ctx.store.manifest().network == "mainnet"
-        for shape in edges._shapes(con, sorted(heights), heights):
-            verdict = coinjoin.detect(shape, mainnet=mainnet)
-            if verdict is not None:
-                predicted.setdefault(verdict.protocol, set()).add(shape.txid)
-    finally:
-        con.close()
+    for shape in _candidate_shapes(ctx):
+        verdict = coinjoin.detect(shape, mainnet=ctx.store.manifest().network == "mainnet")
+        if verdict is not None:
+            predicted.setdefault(verdict.protocol, set()).add(shape.txid)
     result: dict[str, Any] = {}
     for protocol in sorted(set(truth) | set(predicted)):
         scores = set_scores(truth.get(protocol, set()), predicted.get(protocol, set()))
