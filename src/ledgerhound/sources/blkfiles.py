@@ -26,7 +26,7 @@ from ledgerhound.codecs.chainwork import block_work
 from ledgerhound.codecs.hashes import hash256
 from ledgerhound.codecs.tx import Tx
 from ledgerhound.errors import CodecError, CorruptDataError, InvalidInputError
-from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch
+from ledgerhound.sources.rawblocks import RawBlock, blocks_to_batch, scan_blocks
 from ledgerhound.sources.verify import first_inconsistent_block, pow_problem
 from ledgerhound.store.batch import ChainBatch
 
@@ -400,8 +400,9 @@ def _emit(
             origin = f"blkfiles:{','.join(names)}"
             for p in chunk:
                 sources[p.rec.src].release(p.rec.offset, p.rec.size)
-            batch = _to_batch(raws, chunk, sources, net, origin)
-            bad = first_inconsistent_block(batch, merkle=False)  # merkle checked in C
+            batch, verdicts = _to_batch(raws, chunk, sources, net, origin)
+            # merkle roots and witness commitments were checked by the scanner
+            bad = first_inconsistent_block(batch, merkle=False, witness=verdicts)
             if bad:
                 rec = next(p.rec for p in chunk if p.rec.hash[::-1].hex() == bad[0])
                 _corrupt(sources[rec.src], rec.offset, f"block {bad[0]}: {bad[1]}")
@@ -427,9 +428,10 @@ def _chunks(plan: list[_Planned], batch_blocks: int) -> Iterator[list[_Planned]]
 
 def _to_batch(
     raws: list[RawBlock], chunk: list[_Planned], sources: list[_Source], net: Network, origin: str
-) -> ChainBatch:
+) -> tuple[ChainBatch, dict[str, int]]:
+    """The batch and its witness verdicts; a block that fails the scan is reported as corrupt."""
     try:
-        return blocks_to_batch(raws, net, origin, verify_merkle=True)
+        return scan_blocks(raws, net, origin, verify_merkle=True)
     except CodecError as exc:
         failed = exc
     index = failed.details.get("block")

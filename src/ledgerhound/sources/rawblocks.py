@@ -47,9 +47,31 @@ def blocks_to_batch(
     Raises :class:`CodecError` (details: ``offset`` inside the block, ``block`` index) on bytes
     that do not parse. ``native=False`` forces the pure-Python scanner (same output).
     """
+    batch, _ = scan_blocks(blocks, network, origin, verify_merkle=verify_merkle, native=native)
+    return batch
+
+
+def scan_blocks(
+    blocks: Sequence[RawBlock],
+    network: Network = MAINNET,
+    origin: str = "",
+    *,
+    verify_merkle: bool = False,
+    native: bool | None = None,
+) -> tuple[ChainBatch, dict[str, int]]:
+    """:func:`blocks_to_batch` plus the scanner's BIP141 verdict of every block.
+
+    The verdicts map block hashes to ``blockscan.WITNESS_*`` codes, computed during the scan (in
+    C when built, else by :func:`blockscan.witness_verdict`); pass them to
+    :func:`ledgerhound.sources.verify.first_inconsistent_block` so it does not recompute them.
+    """
     cols = blockscan.scan([raw.data for raw in blocks], network, native=native)
     if verify_merkle:
         _check_merkle(cols)
+    return _batch(cols, blocks, network, origin), blockscan.witness_verdicts(cols)
+
+
+def _batch(cols: dict, blocks: Sequence[RawBlock], network: Network, origin: str) -> ChainBatch:
     heights = pa.array([raw.height for raw in blocks], pa.int32())
     t_block = _ints(cols, "t_block", np.int32)
     txids = _hex(cols, "t_txid")
